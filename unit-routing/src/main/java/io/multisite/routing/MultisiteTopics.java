@@ -1,0 +1,62 @@
+package io.multisite.routing;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** The Kafka topics that routing and liveness run on, and how they are created. */
+public final class MultisiteTopics {
+
+    /** Compacted, one partition: the latest routing table is always the last record of its key. */
+    public static final String ROUTING = "multisite.routing";
+    public static final String ROUTING_KEY = "routing-table";
+
+    /**
+     * One partition per broker so that leaders are spread: a heartbeat is sent to every partition
+     * and any acknowledged one renews the lease, so losing the broker that leads one partition
+     * costs no site its lease.
+     */
+    public static final String HEARTBEATS = "multisite.heartbeats";
+
+    private MultisiteTopics() {
+    }
+
+    public static ProducerRecord<String, byte[]> routingRecord(RoutingTable table) {
+        return new ProducerRecord<>(ROUTING, 0, ROUTING_KEY, RoutingTableJson.writeBytes(table));
+    }
+
+    /**
+     * Creates both topics if they are missing; safe to call from every instance at start-up.
+     *
+     * @param brokers the number of brokers: the replication factor and the heartbeat partition count
+     */
+    public static void ensureCreated(Admin admin, int brokers) throws InterruptedException, ExecutionException, TimeoutException {
+        short replicationFactor = (short) brokers;
+        String minInsync = String.valueOf(Math.min(2, brokers));
+        NewTopic routing = new NewTopic(ROUTING, 1, replicationFactor).configs(Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minInsync,
+                TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "false"));
+        NewTopic heartbeats = new NewTopic(HEARTBEATS, brokers, replicationFactor).configs(Map.of(
+                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.HOURS.toMillis(1)),
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minInsync,
+                TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "false"));
+        for (NewTopic topic : List.of(routing, heartbeats)) {
+            try {
+                admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package io.multisite.routing;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the current routing table by reading the compacted routing topic from the beginning and
+ * then following it.
+ *
+ * <p>Only committed records are read (the controller writes transactionally, so an aborted write
+ * of a deposed leader is never seen), and a table is taken only if its epoch is higher than the one
+ * held: a stale or replayed record can never move a follower backwards. A record that does not
+ * parse is logged and skipped rather than stopping the follower.
+ */
+public final class RoutingTableFollower implements RoutingTableSource, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RoutingTableFollower.class);
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final TopicPartition partition;
+    private final AtomicReference<RoutingTable> current = new AtomicReference<>();
+    private final List<Consumer<RoutingTable>> listeners = new CopyOnWriteArrayList<>();
+    private final Object epochMonitor = new Object();
+    private final Thread thread;
+    private volatile boolean caughtUp;
+    private volatile boolean running = true;
+
+    public RoutingTableFollower(String bootstrapServers, String clientId) {
+        this(consumerConfig(bootstrapServers, clientId), MultisiteTopics.ROUTING);
+    }
+
+    public RoutingTableFollower(Map<String, Object> consumerConfig, String topic) {
+        this.consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
+        this.partition = new TopicPartition(topic, 0);
+        this.thread = new Thread(this::run, "routing-follower");
+        this.thread.setDaemon(true);
+    }
+
+    public static Map<String, Object> consumerConfig(String bootstrapServers, String clientId) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // A new table must reach every site within a fraction of a second, not after a fetch wait.
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        config.put("socket.connection.setup.timeout.ms", 1000);
+        config.put("socket.connection.setup.timeout.max.ms", 2000);
+        config.put("reconnect.backoff.max.ms", 500);
+        return config;
+    }
+
+    public RoutingTableFollower start() {
+        thread.start();
+        return this;
+    }
+
+    @Override
+    public Optional<RoutingTable> current() {
+        return Optional.ofNullable(current.get());
+    }
+
+    /** True once the follower has read everything that was in the topic when it last checked. */
+    public boolean isCaughtUp() {
+        return caughtUp;
+    }
+
+    /** Called on the follower's thread with every table that raises the epoch. */
+    public void addListener(Consumer<RoutingTable> listener) {
+        listeners.add(listener);
+    }
+
+    /** Waits until a table of at least {@code epoch} is held; returns it, or empty on timeout. */
+    public Optional<RoutingTable> awaitEpoch(long epoch, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (epochMonitor) {
+            while (true) {
+                RoutingTable table = current.get();
+                if (table != null && table.epoch() >= epoch) {
+                    return Optional.of(table);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return Optional.empty();
+                }
+                epochMonitor.wait(Math.max(1, left / 1_000_000));
+            }
+        }
+    }
+
+    private void run() {
+        try {
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            while (running) {
+                try {
+                    pollOnce();
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // Brokers come and go; the table held stays valid (a newer one can only
+                    // take ownership away, and the controller waits for this site's fence
+                    // acknowledgement before completing a planned move).
+                    log.warn("routing follower could not read {}: {}", partition, e.toString());
+                    backOff();
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(1));
+        }
+    }
+
+    private void pollOnce() {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+            accept(record);
+        }
+        if (!caughtUp) {
+            Long end = consumer.endOffsets(List.of(partition), Duration.ofSeconds(2)).get(partition);
+            caughtUp = end != null && consumer.position(partition) >= end;
+        }
+    }
+
+    private void backOff() {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    private void accept(ConsumerRecord<String, byte[]> record) {
+        if (record.value() == null) {
+            return;
+        }
+        RoutingTable table;
+        try {
+            table = RoutingTableJson.read(record.value());
+        } catch (IllegalArgumentException e) {
+            log.warn("skipping unreadable routing record at offset {}: {}", record.offset(), e.getMessage());
+            return;
+        }
+        RoutingTable held = current.get();
+        if (held != null && table.epoch() <= held.epoch()) {
+            return;
+        }
+        current.set(table);
+        synchronized (epochMonitor) {
+            epochMonitor.notifyAll();
+        }
+        for (Consumer<RoutingTable> listener : listeners) {
+            try {
+                listener.accept(table);
+            } catch (RuntimeException e) {
+                log.warn("routing listener failed on epoch {}", table.epoch(), e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
