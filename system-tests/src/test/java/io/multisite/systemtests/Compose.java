@@ -1,0 +1,137 @@
+package io.multisite.systemtests;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives the project's own {@code docker-compose.yml} through the {@code docker compose} CLI,
+ * exactly as a person following the README would. The tests run under their own project name
+ * so that they never touch a demo someone has running.
+ */
+final class Compose {
+
+    static final String PROJECT = "multisite-systemtest";
+
+    private static final Logger log = LoggerFactory.getLogger(Compose.class);
+
+    private final Path root;
+
+    Compose(Path root) {
+        this.root = root;
+    }
+
+    static Compose forRepository() {
+        Path root = Path.of(System.getProperty("multisite.root", "..")).toAbsolutePath().normalize();
+        if (!Files.exists(root.resolve("docker-compose.yml"))) {
+            throw new IllegalStateException("no docker-compose.yml in " + root);
+        }
+        return new Compose(root);
+    }
+
+    /**
+     * Docker is needed. Where MULTISITE_REQUIRE_DOCKER=true (CI), its absence fails the run;
+     * elsewhere the test is reported as aborted, never as passed.
+     */
+    static void requireDocker() {
+        boolean available;
+        try {
+            Process info = new ProcessBuilder("docker", "info").redirectErrorStream(true).start();
+            info.getInputStream().transferTo(OutputStream.nullOutputStream());
+            available = info.waitFor(30, TimeUnit.SECONDS) && info.exitValue() == 0;
+        } catch (IOException e) {
+            available = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            available = false;
+        }
+        if (!available) {
+            if ("true".equalsIgnoreCase(System.getenv("MULTISITE_REQUIRE_DOCKER"))) {
+                fail("Docker is required (MULTISITE_REQUIRE_DOCKER=true) but `docker info` failed");
+            }
+            Assumptions.abort("Docker is not available; set MULTISITE_REQUIRE_DOCKER=true to make this a failure");
+        }
+    }
+
+    /** Runs {@code docker compose <args>} and fails the test unless it exits 0. */
+    String compose(Duration timeout, String... args) {
+        Result result = run(timeout, null, args);
+        if (result.exitCode() != 0) {
+            fail("docker compose " + String.join(" ", args) + " exited " + result.exitCode() + ":\n" + result.output());
+        }
+        return result.output();
+    }
+
+    /** {@code docker compose exec -T <service> <command>}, failing the test unless it exits 0. */
+    String exec(String service, String... command) {
+        Result result = execResult(service, null, command);
+        if (result.exitCode() != 0) {
+            fail(service + "$ " + String.join(" ", command) + " exited " + result.exitCode() + ":\n" + result.output());
+        }
+        return result.output();
+    }
+
+    Result execResult(String service, String stdin, String... command) {
+        List<String> args = new ArrayList<>(List.of("exec", "-T", service));
+        args.addAll(List.of(command));
+        return run(Duration.ofMinutes(2), stdin, args.toArray(String[]::new));
+    }
+
+    Result run(Duration timeout, String stdin, String... args) {
+        List<String> command = new ArrayList<>(List.of("docker", "compose", "-p", PROJECT, "-f", root.resolve("docker-compose.yml").toString()));
+        command.addAll(List.of(args));
+        try {
+            Process process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
+            CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
+            try (OutputStream in = process.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                fail(String.join(" ", command) + " did not finish within " + timeout);
+            }
+            return new Result(process.exitValue(), output.join());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String readAll(InputStream stream) {
+        try {
+            ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+            stream.transferTo(buffer);
+            return buffer.toString(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void logTail(String what, String output) {
+        String[] lines = output.strip().split("\n");
+        log.info("{}: {}", what, lines.length == 0 ? "" : lines[lines.length - 1]);
+    }
+
+    record Result(int exitCode, String output) {
+    }
+}
