@@ -1,0 +1,9 @@
+package io.multisite.account.session;
+
+/** A token that must not be accepted; the message says why, without echoing the token. */
+final class InvalidTokenException extends RuntimeException {
+
+    InvalidTokenException(String message) {
+        super(message, null, false, false);
+    }
+}

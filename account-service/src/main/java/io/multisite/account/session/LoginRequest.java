@@ -1,0 +1,5 @@
+package io.multisite.account.session;
+
+/** {@code POST /api/sessions}. */
+record LoginRequest(String userId, String password) {
+}

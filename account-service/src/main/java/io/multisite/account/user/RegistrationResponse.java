@@ -1,0 +1,4 @@
+package io.multisite.account.user;
+
+record RegistrationResponse(String userId, int unit, String homeSite) {
+}

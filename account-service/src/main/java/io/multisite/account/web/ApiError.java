@@ -1,0 +1,5 @@
+package io.multisite.account.web;
+
+/** The body of every error answer: a stable machine-readable code and a message for people. */
+record ApiError(String error, String message) {
+}

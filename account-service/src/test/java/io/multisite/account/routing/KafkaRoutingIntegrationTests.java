@@ -1,0 +1,90 @@
+package io.multisite.account.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Map;
+
+import io.multisite.account.Api;
+import io.multisite.account.TestApplication;
+import io.multisite.account.TestDatabase;
+import io.multisite.account.TestRouting;
+import io.multisite.account.TestUsers;
+import io.multisite.routing.MultisiteTopics;
+import io.multisite.routing.RoutingTableFollower;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * The production wiring ({@code multisite.kafka.enabled=true}) against a real, in-process Kafka
+ * broker: the instance creates the topics, follows the routing table, renews its lease with
+ * heartbeats, and becomes ready only once it holds a table.
+ */
+class KafkaRoutingIntegrationTests {
+
+    private EmbeddedKafkaBroker broker;
+    private ConfigurableApplicationContext context;
+
+    @BeforeAll
+    static void requireDocker() {
+        TestDatabase.requireDocker();
+    }
+
+    @BeforeEach
+    void startBroker() {
+        broker = new EmbeddedKafkaKraftBroker(1, 1).brokerProperties(Map.of("group.initial.rebalance.delay.ms", "0"));
+        broker.afterPropertiesSet();
+    }
+
+    @AfterEach
+    void stop() {
+        if (context != null) {
+            context.close();
+        }
+        if (broker != null) {
+            broker.destroy();
+        }
+    }
+
+    @Test
+    void becomesReadyAndAdmitsWritesOnceItFollowsATableAndHoldsALease() throws Exception {
+        context = TestApplication.start("site-a", TestDatabase.SITE_A_DATABASE, null,
+                "--multisite.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+                "--multisite.kafka.brokers=1");
+        Api api = new Api(TestApplication.port(context));
+        TestApplication.jdbc(context).sql("TRUNCATE users, accounts, ledger_entry, transfers, sessions").update();
+        String user = TestUsers.homedAt("site-a", "kafka");
+
+        Api.Response notReady = api.get("/actuator/health/readiness", null);
+        Api.Response refused = api.register(user, 100);
+
+        assertThat(notReady.status()).isEqualTo(503);
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.error()).isEqualTo("no_routing_table");
+        assertThat(context.getBeanNamesForType(RoutingTableFollower.class)).hasSize(1);
+
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(MultisiteTopics.routingRecord(TestRouting.INITIAL)).get();
+        }
+
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(api.get("/actuator/health/readiness", null).status()).isEqualTo(200));
+        // A credit needs the lease, which only acknowledged heartbeats give.
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(api.register(user, 100).status()).isEqualTo(201));
+        assertThat(TestApplication.jdbc(context).sql("SELECT balance FROM accounts WHERE user_id = ?").param(user)
+                .query(Long.class).single()).isEqualTo(100);
+    }
+}
