@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.TopicConfig;
@@ -26,6 +27,17 @@ public final class MultisiteTopics {
      */
     public static final String HEARTBEATS = "multisite.heartbeats";
 
+    /** Every routing change as an audit event, written in the same transaction as the table. */
+    public static final String ROUTING_EVENTS = "multisite.routing-events";
+
+    /**
+     * Admin commands, and the controllers' election: one partition, and the failover-controller
+     * whose consumer-group member owns it is the leader. Any instance accepts a command and
+     * writes it here; the leader, and only the leader, reads and carries it out, committing the
+     * offset afterwards, so a command survives a change of leader.
+     */
+    public static final String CONTROLLER_COMMANDS = "multisite.controller-commands";
+
     private MultisiteTopics() {
     }
 
@@ -34,7 +46,22 @@ public final class MultisiteTopics {
     }
 
     /**
-     * Creates both topics if they are missing; safe to call from every instance at start-up.
+     * {@link #ensureCreated(Admin, int)} with a short-lived admin client, failing with an
+     * unchecked exception: what a service calls at start-up, since any instance may be the first.
+     */
+    public static void ensureCreated(String bootstrapServers, int brokers) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            ensureCreated(admin, brokers);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not create the multisite topics on " + bootstrapServers, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating the multisite topics", e);
+        }
+    }
+
+    /**
+     * Creates the topics if they are missing; safe to call from every instance at start-up.
      *
      * @param brokers the number of brokers: the replication factor and the heartbeat partition count
      */
@@ -49,7 +76,12 @@ public final class MultisiteTopics {
                 TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.HOURS.toMillis(1)),
                 TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minInsync,
                 TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "false"));
-        for (NewTopic topic : List.of(routing, heartbeats)) {
+        Map<String, String> durable = Map.of(
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minInsync,
+                TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "false");
+        NewTopic events = new NewTopic(ROUTING_EVENTS, 1, replicationFactor).configs(durable);
+        NewTopic commands = new NewTopic(CONTROLLER_COMMANDS, 1, replicationFactor).configs(durable);
+        for (NewTopic topic : List.of(routing, heartbeats, events, commands)) {
             try {
                 admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {

@@ -1,0 +1,223 @@
+package io.multisite.controller.failover;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.multisite.controller.leadership.Leadership;
+import io.multisite.controller.leadership.RoutingPublisher;
+import io.multisite.controller.liveness.HeartbeatMonitor;
+import io.multisite.routing.RoutingTable;
+import io.multisite.routing.RoutingTableFollower;
+import io.multisite.routing.SiteState;
+import io.multisite.routing.SiteTimings;
+import io.multisite.routing.UnitState;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The leader's work: publish the first table, declare silent sites dead and re-home their
+ * units, welcome returning sites back, carry out admin commands. Every instance runs one; only
+ * the elected leader acts, and only through the fenced {@link RoutingPublisher}.
+ *
+ * <p>Nothing is decided on a stale view: the leader acts only when its routing follower has
+ * caught up with the table topic, and declares a site dead only when its heartbeat monitor has
+ * read the heartbeat topic up to its end within the last tick, so silence is real silence.
+ */
+public final class FailoverLoop implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(FailoverLoop.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final String instance;
+    private final Map<String, String> cityOfSite;
+    private final int unitCount;
+    private final SiteTimings timings;
+    private final Duration tick;
+    private final RoutingTableFollower follower;
+    private final HeartbeatMonitor monitor;
+    private final FailoverPlanner planner;
+    private final String bootstrapServers;
+    private final Duration electionSessionTimeout;
+    private final Clock clock;
+    private final Timer detection;
+    private final AtomicLong epoch = new AtomicLong();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "failover-loop");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private Leadership leadership;
+    private RoutingPublisher publisher;
+
+    public FailoverLoop(String instance, Map<String, String> cityOfSite, int unitCount, SiteTimings timings, Duration tick,
+                        String bootstrapServers, Duration electionSessionTimeout,
+                        RoutingTableFollower follower, HeartbeatMonitor monitor, Clock clock, MeterRegistry meters) {
+        this.instance = instance;
+        this.cityOfSite = Map.copyOf(cityOfSite);
+        this.unitCount = unitCount;
+        this.timings = timings.validate();
+        this.tick = tick;
+        this.follower = follower;
+        this.monitor = monitor;
+        this.planner = new FailoverPlanner(cityOfSite);
+        this.bootstrapServers = bootstrapServers;
+        this.electionSessionTimeout = electionSessionTimeout;
+        this.clock = clock;
+        this.detection = Timer.builder("multisite.failover.detection")
+                .description("silence of a site when the controller declared it dead")
+                .publishPercentiles(0.5, 0.99).register(meters);
+        meters.gauge("multisite.routing.epoch", epoch);
+        meters.gauge("multisite.controller.leader", this, loop -> loop.isLeader() ? 1 : 0);
+        meters.gauge("multisite.units.recovering", follower, f -> f.current()
+                .map(t -> t.units().stream().filter(u -> u.state() == UnitState.RECOVERING).count()).orElse(0L));
+    }
+
+    public FailoverLoop start() {
+        leadership = new Leadership(bootstrapServers, instance, electionSessionTimeout, this::onCommand).start();
+        scheduler.scheduleWithFixedDelay(this::tickSafely, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    public boolean isLeader() {
+        return leadership != null && leadership.isLeader();
+    }
+
+    synchronized void tick() {
+        if (!isLeader()) {
+            dropPublisher();
+            return;
+        }
+        if (!follower.isCaughtUp()) {
+            return;
+        }
+        Optional<RoutingTable> current = follower.current();
+        if (current.isEmpty()) {
+            RoutingTable initial = RoutingTable.initial(List.copyOf(cityOfSite.keySet()), unitCount);
+            publish(initial, 0, event(0, initial, "initial table", List.of(), List.of(), Map.of()));
+            return;
+        }
+        RoutingTable table = current.get();
+        epoch.set(table.epoch());
+        if (!monitor.isCaughtUp(tick.multipliedBy(2))) {
+            return;
+        }
+        Set<String> silent = table.sites().keySet().stream()
+                .filter(site -> monitor.silence(site).compareTo(timings.deadAfter()) >= 0)
+                .collect(Collectors.toSet());
+        Set<String> returning = table.sites().entrySet().stream()
+                .filter(e -> e.getValue() == SiteState.DEAD)
+                .map(Map.Entry::getKey)
+                .filter(site -> monitor.silence(site).compareTo(timings.heartbeatInterval().multipliedBy(2)) < 0)
+                .collect(Collectors.toSet());
+        planner.plan(table, silent, returning).ifPresent(plan -> {
+            plan.declaredDead().forEach(site -> detection.record(monitor.silence(site)));
+            publish(plan.table(), table.epoch(), event(table.epoch(), plan.table(), "heartbeats", plan.declaredDead(), plan.rejoined(), plan.moved()));
+        });
+    }
+
+    synchronized void onCommand(String json) {
+        AdminCommand command = JSON.readValue(json, AdminCommand.class);
+        RoutingTable table = follower.current().orElseThrow(() -> new IllegalStateException("no routing table yet"));
+        RoutingTable next;
+        Map<Integer, String> moved = Map.of();
+        List<String> dead = List.of();
+        switch (command.action()) {
+            case MARK_DEAD -> {
+                if (table.siteState(command.site()) == SiteState.DEAD) {
+                    return;
+                }
+                FailoverPlanner.Plan plan = planner.declareDead(table, command.site());
+                next = plan.table();
+                moved = plan.moved();
+                dead = plan.declaredDead();
+            }
+            case DRAIN -> next = table.drain(command.site());
+            case MARK_UP -> next = table.markUp(command.site());
+            case FORCE_ACTIVATE -> next = table.activate(command.unit());
+            default -> throw new IllegalStateException("unknown action " + command.action());
+        }
+        String cause = "admin " + command.action().name().toLowerCase() + (command.reason() == null ? "" : ": " + command.reason());
+        Map<String, Object> event = event(table.epoch(), next, cause, dead, List.of(), moved);
+        if (command.action() == AdminCommand.Action.FORCE_ACTIVATE) {
+            event.put("acceptedLoss", Map.of("unit", command.unit(),
+                    "meaning", "changes the unit's previous owner made before it died and that were not replicated are given up"));
+        }
+        event.put("command", command.id().toString());
+        publish(next, table.epoch(), event);
+    }
+
+    private Map<String, Object> event(long before, RoutingTable after, String cause, List<String> dead, List<String> rejoined,
+                                      Map<Integer, String> moved) {
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("at", clock.instant().toString());
+        event.put("by", instance);
+        event.put("cause", cause);
+        event.put("epochBefore", before);
+        event.put("epochAfter", after.epoch());
+        event.put("declaredDead", dead);
+        event.put("rejoined", rejoined);
+        event.put("moved", moved);
+        return event;
+    }
+
+    private void publish(RoutingTable table, long before, Map<String, Object> event) {
+        try {
+            if (publisher == null) {
+                publisher = new RoutingPublisher(bootstrapServers, instance);
+            }
+            publisher.publish(table, JSON.writeValueAsString(event));
+            log.info("published routing epoch {} (was {}): {}", table.epoch(), before, event.get("cause"));
+            // Act on the next tick only once our own follower has seen this table.
+            follower.awaitEpoch(table.epoch(), Duration.ofSeconds(5));
+            epoch.set(table.epoch());
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            // Kafka 4's transaction protocol may report the fencing as an invalid epoch.
+            log.warn("a newer leader fenced this instance; its routing write was discarded");
+            dropPublisher();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void dropPublisher() {
+        if (publisher != null) {
+            publisher.close();
+            publisher = null;
+        }
+    }
+
+    private void tickSafely() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            log.warn("failover tick failed: {}", e.toString());
+            dropPublisher();
+        }
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        if (leadership != null) {
+            leadership.close();
+        }
+        synchronized (this) {
+            dropPublisher();
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.multisite.controller.leadership;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import io.multisite.routing.MultisiteTopics;
+import io.multisite.routing.RoutingTable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Writes a routing table and its audit event in one Kafka transaction. Every controller uses
+ * the same transactional.id, so creating a publisher fences every earlier one: a deposed leader's
+ * next publish fails with {@link org.apache.kafka.common.errors.ProducerFencedException} and
+ * nothing of it becomes visible to followers, which read committed records only.
+ */
+public final class RoutingPublisher implements AutoCloseable {
+
+    public static final String TRANSACTIONAL_ID = "multisite-routing-writer";
+
+    private final KafkaProducer<String, byte[]> producer;
+
+    public RoutingPublisher(String bootstrapServers, String instanceId) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, instanceId + "-routing");
+        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, TRANSACTIONAL_ID);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        config.put(ProducerConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, 1000);
+        config.put(ProducerConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, 2000);
+        this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+        this.producer.initTransactions();
+    }
+
+    public void publish(RoutingTable table, String auditEvent) {
+        producer.beginTransaction();
+        try {
+            producer.send(MultisiteTopics.routingRecord(table));
+            producer.send(new ProducerRecord<>(MultisiteTopics.ROUTING_EVENTS, 0, String.valueOf(table.epoch()),
+                    auditEvent.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            producer.commitTransaction();
+        } catch (RuntimeException e) {
+            try {
+                producer.abortTransaction();
+            } catch (RuntimeException abortFailed) {
+                e.addSuppressed(abortFailed);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,148 @@
+package io.multisite.controller.liveness;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+import io.multisite.routing.MultisiteTopics;
+import io.multisite.routing.NanoClock;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches every site's heartbeats and says how long each has been silent.
+ *
+ * <p>Silence is measured on this process's monotonic clock from the moment a heartbeat was
+ * <em>read</em>, and from this monitor's start for a site never heard from. That is only a
+ * fair measure while the monitor keeps up with the topic: a monitor that is behind would see
+ * silence where there are heartbeats. So {@link #isCaughtUp} tells whether the monitor has
+ * recently read everything the topic held, and the controller declares nobody dead otherwise
+ * (see docs/architecture.md, "Leases and timings").
+ */
+public final class HeartbeatMonitor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HeartbeatMonitor.class);
+
+    private final KafkaConsumer<String, String> consumer;
+    private final NanoClock clock;
+    private final long startedAt;
+    private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile long caughtUpAt;
+    private volatile boolean everCaughtUp;
+    private volatile boolean running = true;
+
+    public HeartbeatMonitor(String bootstrapServers, String clientId, NanoClock clock) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-heartbeats");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        config.put("socket.connection.setup.timeout.ms", 1000);
+        config.put("socket.connection.setup.timeout.max.ms", 2000);
+        config.put("reconnect.backoff.max.ms", 500);
+        this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer());
+        this.clock = clock;
+        this.startedAt = clock.nanoTime();
+        this.thread = new Thread(this::run, "heartbeat-monitor");
+        this.thread.setDaemon(true);
+    }
+
+    public HeartbeatMonitor start() {
+        thread.start();
+        return this;
+    }
+
+    /** How long the site has been silent: since its last heartbeat was read, or since this monitor started. */
+    public Duration silence(String site) {
+        long last = lastHeard.getOrDefault(site, startedAt);
+        return Duration.ofNanos(clock.nanoTime() - last);
+    }
+
+    /** Whether a heartbeat of the site was read after the given instant of this monitor's clock. */
+    public boolean heardSince(String site, long nanos) {
+        Long last = lastHeard.get(site);
+        return last != null && last - nanos > 0;
+    }
+
+    /** True if, within {@code maxAge}, the monitor had read everything the topic held. */
+    public boolean isCaughtUp(Duration maxAge) {
+        return everCaughtUp && clock.nanoTime() - caughtUpAt <= maxAge.toNanos();
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> partitions = null;
+            while (running) {
+                try {
+                    if (partitions == null) {
+                        partitions = consumer.partitionsFor(MultisiteTopics.HEARTBEATS, Duration.ofSeconds(2)).stream()
+                                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                        if (partitions.isEmpty()) {
+                            partitions = null;
+                            Thread.sleep(500); // the topic is not created yet
+                            continue;
+                        }
+                        consumer.assign(partitions);
+                        // Only fresh heartbeats say anything about liveness now.
+                        consumer.seekToEnd(partitions);
+                    }
+                    long polledAt = clock.nanoTime();
+                    for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(100))) {
+                        if (record.key() != null) {
+                            lastHeard.put(record.key(), clock.nanoTime());
+                        }
+                    }
+                    Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(1));
+                    boolean atEnd = true;
+                    for (TopicPartition partition : partitions) {
+                        atEnd &= consumer.position(partition) >= ends.get(partition);
+                    }
+                    if (atEnd) {
+                        // Everything written before polledAt has now been read.
+                        caughtUpAt = polledAt;
+                        everCaughtUp = true;
+                    }
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    log.warn("heartbeat monitor could not read: {}", e.toString());
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            consumer.close(Duration.ofSeconds(1));
+        }
+    }
+
+    /** Sites heard from at least once, for the console. */
+    public Set<String> knownSites() {
+        return lastHeard.keySet().stream().collect(Collectors.toUnmodifiableSet());
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package io.multisite.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.multisite.controller.failover.AdminCommand;
+import io.multisite.controller.failover.FailoverLoop;
+import io.multisite.controller.leadership.RoutingPublisher;
+import io.multisite.controller.liveness.HeartbeatMonitor;
+import io.multisite.routing.LeaseHeartbeater;
+import io.multisite.routing.MultisiteTopics;
+import io.multisite.routing.NanoClock;
+import io.multisite.routing.RoutingTable;
+import io.multisite.routing.RoutingTableFollower;
+import io.multisite.routing.SiteLease;
+import io.multisite.routing.SiteState;
+import io.multisite.routing.SiteTimings;
+import io.multisite.routing.UnitState;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Two controller instances, three sites' heartbeats and a real (in-process KRaft) broker: the
+ * first table, dead-site detection and failover, rejoin, leader change with fencing, and admin
+ * commands carried out by whichever instance leads.
+ */
+class FailoverKafkaIntegrationTests {
+
+    private static final Logger log = LoggerFactory.getLogger(FailoverKafkaIntegrationTests.class);
+    private static final Map<String, String> CITIES = Map.of("site-a", "beijing", "site-b", "beijing", "site-c", "guangzhou");
+    private static final SiteTimings TIMINGS = SiteTimings.DEFAULTS;
+
+    private EmbeddedKafkaBroker broker;
+    private String bootstrap;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Map<String, LeaseHeartbeater> heartbeats = new java.util.HashMap<>();
+    private RoutingTableFollower observer;
+
+    @BeforeEach
+    void startBrokerAndSites() {
+        broker = new EmbeddedKafkaKraftBroker(1, 1).brokerProperties(Map.of(
+                "transaction.state.log.replication.factor", "1",
+                "transaction.state.log.min.isr", "1",
+                "offsets.topic.replication.factor", "1",
+                "group.initial.rebalance.delay.ms", "0"));
+        broker.afterPropertiesSet();
+        bootstrap = broker.getBrokersAsString();
+        MultisiteTopics.ensureCreated(bootstrap, 1);
+        for (String site : CITIES.keySet()) {
+            startHeartbeats(site);
+        }
+        observer = track(new RoutingTableFollower(bootstrap, "test-observer").start());
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            resources.get(i).close();
+        }
+        broker.destroy();
+    }
+
+    @Test
+    void publishesTheFirstTableThenFailsOverASilentSiteAndWelcomesItBack() throws Exception {
+        List<FailoverLoop> controllers = List.of(controller("ctl-a"), controller("ctl-b"));
+        RoutingTable first = observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
+        assertThat(first.sites().values()).containsOnly(SiteState.UP);
+        await().atMost(Duration.ofSeconds(20)).until(() -> controllers.stream().filter(FailoverLoop::isLeader).count() == 1);
+
+        heartbeats.remove("site-c").close();
+        long silentSince = System.nanoTime();
+        RoutingTable failedOver = awaitTable(t -> t.siteState("site-c") == SiteState.DEAD, Duration.ofSeconds(20));
+        Duration detection = Duration.ofNanos(System.nanoTime() - silentSince);
+        log.info("site-c declared dead {} ms after its last heartbeat was sent", detection.toMillis());
+        // Its last heartbeat went out at most one interval before we stopped it.
+        assertThat(detection).isGreaterThanOrEqualTo(TIMINGS.deadAfter().minus(TIMINGS.heartbeatInterval()));
+        assertThat(detection).isLessThan(TIMINGS.deadAfter().plusSeconds(3));
+        assertThat(failedOver.unitsOwnedBy("site-c")).isEmpty();
+        for (int unit : first.unitsOwnedBy("site-c")) {
+            assertThat(failedOver.unitState(unit)).isEqualTo(UnitState.RECOVERING);
+            assertThat(failedOver.siteState(failedOver.owner(unit))).isEqualTo(SiteState.UP);
+        }
+        assertThat(failedOver.siteState("site-a")).isEqualTo(SiteState.UP);
+        assertThat(failedOver.siteState("site-b")).isEqualTo(SiteState.UP);
+
+        startHeartbeats("site-c");
+        RoutingTable rejoined = awaitTable(t -> t.siteState("site-c") == SiteState.UP, Duration.ofSeconds(20));
+        assertThat(rejoined.unitsOwnedBy("site-c")).as("a returning site owns nothing until units are moved back").isEmpty();
+        assertThat(routingEvents()).anySatisfy(e -> assertThat(e).contains("\"declaredDead\":[\"site-c\"]"))
+                .anySatisfy(e -> assertThat(e).contains("\"rejoined\":[\"site-c\"]"));
+    }
+
+    @Test
+    void anotherInstanceTakesOverWhenTheLeaderStops() throws Exception {
+        FailoverLoop first = controller("ctl-a");
+        observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
+        await().atMost(Duration.ofSeconds(20)).until(first::isLeader);
+        FailoverLoop second = controller("ctl-b");
+
+        first.close();
+        long stoppedAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(30)).until(second::isLeader);
+        log.info("second controller leads {} ms after the first stopped", Duration.ofNanos(System.nanoTime() - stoppedAt).toMillis());
+
+        heartbeats.remove("site-b").close();
+        RoutingTable table = awaitTable(t -> t.siteState("site-b") == SiteState.DEAD, Duration.ofSeconds(30));
+        assertThat(table.unitsOwnedBy("site-b")).isEmpty();
+    }
+
+    @Test
+    void aDeposedLeadersWritesAreFenced() throws Exception {
+        RoutingTable table = RoutingTable.initial(List.copyOf(CITIES.keySet()), 64);
+        try (RoutingPublisher old = new RoutingPublisher(bootstrap, "old-leader")) {
+            old.publish(table, "{}");
+            try (RoutingPublisher current = new RoutingPublisher(bootstrap, "new-leader")) {
+                // Kafka 4's transaction protocol reports the fencing as InvalidProducerEpochException.
+                assertThatThrownBy(() -> old.publish(table.markDead("site-a"), "{}"))
+                        .isInstanceOfAny(ProducerFencedException.class, InvalidProducerEpochException.class);
+                current.publish(table.drain("site-c"), "{}");
+            }
+        }
+        RoutingTable seen = observer.awaitEpoch(2, Duration.ofSeconds(20)).orElseThrow();
+        assertThat(seen.siteState("site-c")).isEqualTo(SiteState.DRAINING);
+        assertThat(seen.siteState("site-a")).as("the fenced write never became visible").isEqualTo(SiteState.UP);
+    }
+
+    @Test
+    void theLeaderCarriesOutAdminCommandsAndRecordsTheAcceptedLoss() throws Exception {
+        controller("ctl-a");
+        RoutingTable first = observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
+        int unit = first.unitsOwnedBy("site-c").get(0);
+
+        command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.MARK_DEAD, "site-c", null, "fire drill", Instant.now()));
+        RoutingTable dead = awaitTable(t -> t.siteState("site-c") == SiteState.DEAD, Duration.ofSeconds(20));
+        assertThat(dead.unitState(unit)).isEqualTo(UnitState.RECOVERING);
+
+        command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.FORCE_ACTIVATE, null, unit, "accepting the loss", Instant.now()));
+        RoutingTable activated = awaitTable(t -> t.unitState(unit) == UnitState.ACTIVE, Duration.ofSeconds(20));
+        assertThat(activated.owner(unit)).isNotEqualTo("site-c");
+        assertThat(routingEvents()).anySatisfy(e -> assertThat(e).contains("admin force_activate: accepting the loss").contains("acceptedLoss"));
+    }
+
+    private FailoverLoop controller(String instance) {
+        RoutingTableFollower follower = track(new RoutingTableFollower(bootstrap, instance + "-routing").start());
+        HeartbeatMonitor monitor = track(new HeartbeatMonitor(bootstrap, instance, NanoClock.SYSTEM).start());
+        return track(new FailoverLoop(instance, CITIES, 64, TIMINGS, Duration.ofMillis(250), bootstrap, Duration.ofSeconds(6),
+                follower, monitor, Clock.systemUTC(), new SimpleMeterRegistry()).start());
+    }
+
+    private void startHeartbeats(String site) {
+        heartbeats.put(site, LeaseHeartbeater.create(bootstrap, site, site + "-svc-" + UUID.randomUUID(),
+                new SiteLease(TIMINGS.leaseDuration(), NanoClock.SYSTEM), TIMINGS).start());
+    }
+
+    private RoutingTable awaitTable(java.util.function.Predicate<RoutingTable> condition, Duration timeout) {
+        return await().atMost(timeout).pollInterval(Duration.ofMillis(50))
+                .until(() -> observer.current().filter(condition), Optional::isPresent).orElseThrow();
+    }
+
+    private void command(AdminCommand command) throws Exception {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(MultisiteTopics.CONTROLLER_COMMANDS, 0, command.id().toString(),
+                    JsonMapper.builder().build().writeValueAsString(command))).get();
+        }
+    }
+
+    private List<String> routingEvents() {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new StringDeserializer())) {
+            TopicPartition partition = new TopicPartition(MultisiteTopics.ROUTING_EVENTS, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            List<String> events = new ArrayList<>();
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            while (consumer.position(partition) < end) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> events.add(r.value()));
+            }
+            return events;
+        }
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+}
