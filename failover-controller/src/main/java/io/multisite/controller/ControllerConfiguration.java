@@ -55,7 +55,7 @@ class ControllerConfiguration {
         FailoverLoop failoverLoop(ControllerProperties properties, SiteTimings timings, RoutingTableFollower follower,
                                   HeartbeatMonitor monitor, MeterRegistry meters) {
             return new FailoverLoop(clientId(properties), properties.controller().cityOfSite(), properties.units(), timings,
-                    properties.controller().tick(), properties.kafka().bootstrapServers(),
+                    properties.controller().tick(), properties.controller().startupGrace(), properties.kafka().bootstrapServers(),
                     properties.controller().electionSessionTimeout(), follower, monitor, Clock.systemUTC(), meters).start();
         }
 

@@ -34,10 +34,11 @@ public record ControllerProperties(String site, String instanceId, int units, Ka
     /**
      * @param sites                  every site and its city, {@code site-a=beijing,site-b=beijing,...} (SITES)
      * @param tick                   how often the leader looks at heartbeats and the table
+     * @param startupGrace           how long a site never heard from may stay silent before it is declared dead
      * @param electionSessionTimeout how long a dead leader keeps leading, at most
      * @param adminToken             the bearer token of the admin API (ADMIN_TOKEN)
      */
-    public record Controller(String sites, Duration tick, Duration electionSessionTimeout, String adminToken) {
+    public record Controller(String sites, Duration tick, Duration startupGrace, Duration electionSessionTimeout, String adminToken) {
 
         /** Site id to city, in the configured order. */
         public Map<String, String> cityOfSite() {

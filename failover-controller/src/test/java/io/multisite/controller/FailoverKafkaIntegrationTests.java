@@ -118,6 +118,19 @@ class FailoverKafkaIntegrationTests {
     }
 
     @Test
+    void givesASiteNeverHeardFromTheStartUpGraceBeforeDeclaringItDead() throws Exception {
+        heartbeats.remove("site-c").close();
+        controller("ctl-a", Duration.ofSeconds(12));
+        long startedAt = System.nanoTime();
+        observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
+        // Well past dead-after, still within the grace: a slow-booting site is not failed over.
+        await().during(TIMINGS.deadAfter().plusSeconds(2)).atMost(TIMINGS.deadAfter().plusSeconds(3))
+                .until(() -> observer.current().map(t -> t.siteState("site-c") == SiteState.UP).orElse(false));
+        awaitTable(t -> t.siteState("site-c") == SiteState.DEAD, Duration.ofSeconds(20));
+        assertThat(Duration.ofNanos(System.nanoTime() - startedAt)).isGreaterThanOrEqualTo(Duration.ofSeconds(12));
+    }
+
+    @Test
     void anotherInstanceTakesOverWhenTheLeaderStops() throws Exception {
         FailoverLoop first = controller("ctl-a");
         observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
@@ -168,9 +181,13 @@ class FailoverKafkaIntegrationTests {
     }
 
     private FailoverLoop controller(String instance) {
+        return controller(instance, Duration.ofSeconds(60));
+    }
+
+    private FailoverLoop controller(String instance, Duration startupGrace) {
         RoutingTableFollower follower = track(new RoutingTableFollower(bootstrap, instance + "-routing").start());
         HeartbeatMonitor monitor = track(new HeartbeatMonitor(bootstrap, instance, NanoClock.SYSTEM).start());
-        return track(new FailoverLoop(instance, CITIES, 64, TIMINGS, Duration.ofMillis(250), bootstrap, Duration.ofSeconds(6),
+        return track(new FailoverLoop(instance, CITIES, 64, TIMINGS, Duration.ofMillis(250), startupGrace, bootstrap, Duration.ofSeconds(6),
                 follower, monitor, Clock.systemUTC(), new SimpleMeterRegistry()).start());
     }
 

@@ -23,7 +23,7 @@ final class Deployment {
         if (compose == null) {
             Compose candidate = Compose.forRepository();
             long started = System.nanoTime();
-            candidate.compose(Duration.ofMinutes(20), "up", "-d", "--build", "--wait", "--wait-timeout", "300");
+            candidate.compose(Duration.ofMinutes(20), "up", "-d", "--build", "--wait", "--wait-timeout", "600");
             log.info("deployment healthy after {} s (build included)", Duration.ofNanos(System.nanoTime() - started).toSeconds());
             if (!"true".equalsIgnoreCase(System.getenv("MULTISITE_KEEP_RUNNING"))) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() ->

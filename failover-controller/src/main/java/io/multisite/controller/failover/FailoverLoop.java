@@ -48,6 +48,7 @@ public final class FailoverLoop implements AutoCloseable {
     private final int unitCount;
     private final SiteTimings timings;
     private final Duration tick;
+    private final Duration startupGrace;
     private final RoutingTableFollower follower;
     private final HeartbeatMonitor monitor;
     private final FailoverPlanner planner;
@@ -65,13 +66,14 @@ public final class FailoverLoop implements AutoCloseable {
     private RoutingPublisher publisher;
 
     public FailoverLoop(String instance, Map<String, String> cityOfSite, int unitCount, SiteTimings timings, Duration tick,
-                        String bootstrapServers, Duration electionSessionTimeout,
+                        Duration startupGrace, String bootstrapServers, Duration electionSessionTimeout,
                         RoutingTableFollower follower, HeartbeatMonitor monitor, Clock clock, MeterRegistry meters) {
         this.instance = instance;
         this.cityOfSite = Map.copyOf(cityOfSite);
         this.unitCount = unitCount;
         this.timings = timings.validate();
         this.tick = tick;
+        this.startupGrace = startupGrace.compareTo(timings.deadAfter()) > 0 ? startupGrace : timings.deadAfter();
         this.follower = follower;
         this.monitor = monitor;
         this.planner = new FailoverPlanner(cityOfSite);
@@ -117,7 +119,7 @@ public final class FailoverLoop implements AutoCloseable {
             return;
         }
         Set<String> silent = table.sites().keySet().stream()
-                .filter(site -> monitor.silence(site).compareTo(timings.deadAfter()) >= 0)
+                .filter(this::isSilent)
                 .collect(Collectors.toSet());
         Set<String> returning = table.sites().entrySet().stream()
                 .filter(e -> e.getValue() == SiteState.DEAD)
@@ -128,6 +130,18 @@ public final class FailoverLoop implements AutoCloseable {
             plan.declaredDead().forEach(site -> detection.record(monitor.silence(site)));
             publish(plan.table(), table.epoch(), event(table.epoch(), plan.table(), "heartbeats", plan.declaredDead(), plan.rejoined(), plan.moved()));
         });
+    }
+
+    /**
+     * Silent for dead-after since its last heartbeat; or, for a site this instance has never heard
+     * from, for the start-up grace since the instance started. Without the grace, a whole
+     * deployment starting up (services boot in tens of seconds, the controller in a few) would
+     * declare every site dead before its services had sent a first heartbeat. Declaring later is
+     * always safe; it only costs availability.
+     */
+    private boolean isSilent(String site) {
+        Duration limit = monitor.heardFrom(site) ? timings.deadAfter() : startupGrace;
+        return monitor.silence(site).compareTo(limit) >= 0;
     }
 
     synchronized void onCommand(String json) {

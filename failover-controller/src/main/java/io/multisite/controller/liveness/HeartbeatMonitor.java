@@ -69,6 +69,11 @@ public final class HeartbeatMonitor implements AutoCloseable {
         return Duration.ofNanos(clock.nanoTime() - last);
     }
 
+    /** Whether this monitor has read any heartbeat of the site since it started. */
+    public boolean heardFrom(String site) {
+        return lastHeard.containsKey(site);
+    }
+
     /** Whether a heartbeat of the site was read after the given instant of this monitor's clock. */
     public boolean heardSince(String site, long nanos) {
         Long last = lastHeard.get(site);
