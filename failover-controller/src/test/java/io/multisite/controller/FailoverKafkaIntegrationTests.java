@@ -61,6 +61,7 @@ class FailoverKafkaIntegrationTests {
     private String bootstrap;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final Map<String, LeaseHeartbeater> heartbeats = new java.util.HashMap<>();
+    private final Map<String, HeartbeatMonitor> monitors = new java.util.HashMap<>();
     private RoutingTableFollower observer;
 
     @BeforeEach
@@ -93,6 +94,7 @@ class FailoverKafkaIntegrationTests {
         RoutingTable first = observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
         assertThat(first.sites().values()).containsOnly(SiteState.UP);
         await().atMost(Duration.ofSeconds(20)).until(() -> controllers.stream().filter(FailoverLoop::isLeader).count() == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> monitors.values().stream().allMatch(m -> m.heardFrom("site-c")));
 
         heartbeats.remove("site-c").close();
         long silentSince = System.nanoTime();
@@ -136,6 +138,8 @@ class FailoverKafkaIntegrationTests {
         observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
         await().atMost(Duration.ofSeconds(20)).until(first::isLeader);
         FailoverLoop second = controller("ctl-b");
+        // A site the new leader never heard from would get the start-up grace instead of dead-after.
+        await().atMost(Duration.ofSeconds(20)).until(() -> monitors.get("ctl-b").heardFrom("site-b"));
 
         first.close();
         long stoppedAt = System.nanoTime();
@@ -187,13 +191,14 @@ class FailoverKafkaIntegrationTests {
     private FailoverLoop controller(String instance, Duration startupGrace) {
         RoutingTableFollower follower = track(new RoutingTableFollower(bootstrap, instance + "-routing").start());
         HeartbeatMonitor monitor = track(new HeartbeatMonitor(bootstrap, instance, NanoClock.SYSTEM).start());
+        monitors.put(instance, monitor);
         return track(new FailoverLoop(instance, CITIES, 64, TIMINGS, Duration.ofMillis(250), startupGrace, bootstrap, Duration.ofSeconds(6),
                 follower, monitor, Clock.systemUTC(), new SimpleMeterRegistry()).start());
     }
 
     private void startHeartbeats(String site) {
-        heartbeats.put(site, LeaseHeartbeater.create(bootstrap, site, site + "-svc-" + UUID.randomUUID(),
-                new SiteLease(TIMINGS.leaseDuration(), NanoClock.SYSTEM), TIMINGS).start());
+        heartbeats.put(site, track(LeaseHeartbeater.create(bootstrap, site, site + "-svc-" + UUID.randomUUID(),
+                new SiteLease(TIMINGS.leaseDuration(), NanoClock.SYSTEM), TIMINGS).start()));
     }
 
     private RoutingTable awaitTable(java.util.function.Predicate<RoutingTable> condition, Duration timeout) {

@@ -35,8 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
  * the elected leader acts, and only through the fenced {@link RoutingPublisher}.
  *
  * <p>Nothing is decided on a stale view: the leader acts only when its routing follower has
- * caught up with the table topic, and declares a site dead only when its heartbeat monitor has
- * read the heartbeat topic up to its end within the last tick, so silence is real silence.
+ * caught up with the table topic, and its heartbeat monitor counts silence only up to the last
+ * moment it had read the whole heartbeat topic, so silence is real silence.
  */
 public final class FailoverLoop implements AutoCloseable {
 
@@ -115,9 +115,6 @@ public final class FailoverLoop implements AutoCloseable {
         }
         RoutingTable table = current.get();
         epoch.set(table.epoch());
-        if (!monitor.isCaughtUp(tick.multipliedBy(2))) {
-            return;
-        }
         Set<String> silent = table.sites().keySet().stream()
                 .filter(this::isSilent)
                 .collect(Collectors.toSet());

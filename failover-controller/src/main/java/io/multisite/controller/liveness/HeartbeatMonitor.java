@@ -23,11 +23,9 @@ import org.slf4j.LoggerFactory;
  * Watches every site's heartbeats and says how long each has been silent.
  *
  * <p>Silence is measured on this process's monotonic clock from the moment a heartbeat was
- * <em>read</em>, and from this monitor's start for a site never heard from. That is only a
- * fair measure while the monitor keeps up with the topic: a monitor that is behind would see
- * silence where there are heartbeats. So {@link #isCaughtUp} tells whether the monitor has
- * recently read everything the topic held, and the controller declares nobody dead otherwise
- * (see docs/architecture.md, "Leases and timings").
+ * <em>read</em> (or this monitor's start, for a site never heard from) up to the last moment at
+ * which the monitor is known to have read the whole topic. A monitor that is behind therefore
+ * never sees silence where there are heartbeats (see docs/architecture.md, "Leases and timings").
  */
 public final class HeartbeatMonitor implements AutoCloseable {
 
@@ -63,10 +61,19 @@ public final class HeartbeatMonitor implements AutoCloseable {
         return this;
     }
 
-    /** How long the site has been silent: since its last heartbeat was read, or since this monitor started. */
+    /**
+     * How long the site has been silent, as far as this monitor can vouch: from its last heartbeat
+     * read (or this monitor's start) up to the last moment at which the monitor had read
+     * everything the topic held. Counting only up to that moment means a monitor that falls
+     * behind sees silence grow more slowly, never faster, so it can only declare a site dead
+     * late, never early.
+     */
     public Duration silence(String site) {
+        if (!everCaughtUp) {
+            return Duration.ZERO;
+        }
         long last = lastHeard.getOrDefault(site, startedAt);
-        return Duration.ofNanos(clock.nanoTime() - last);
+        return Duration.ofNanos(Math.max(0, caughtUpAt - last));
     }
 
     /** Whether this monitor has read any heartbeat of the site since it started. */
@@ -78,11 +85,6 @@ public final class HeartbeatMonitor implements AutoCloseable {
     public boolean heardSince(String site, long nanos) {
         Long last = lastHeard.get(site);
         return last != null && last - nanos > 0;
-    }
-
-    /** True if, within {@code maxAge}, the monitor had read everything the topic held. */
-    public boolean isCaughtUp(Duration maxAge) {
-        return everCaughtUp && clock.nanoTime() - caughtUpAt <= maxAge.toNanos();
     }
 
     private void run() {
