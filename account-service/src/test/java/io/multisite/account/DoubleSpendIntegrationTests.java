@@ -12,6 +12,10 @@ import java.util.concurrent.CompletableFuture;
 import io.multisite.routing.RoutingTable;
 import io.multisite.routing.SiteTimings;
 import io.multisite.routing.Units;
+import io.multisite.testsupport.Docker;
+import io.multisite.testsupport.TestDatabase;
+import io.multisite.testsupport.TestRouting;
+import io.multisite.testsupport.TestUsers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,15 +55,15 @@ class DoubleSpendIntegrationTests {
 
     @BeforeAll
     static void requireDocker() {
-        TestDatabase.requireDocker();
+        Docker.require();
     }
 
     @BeforeEach
     void startBothSites() {
         siteA.reset();
         siteB.reset();
-        contextA = TestApplication.start("site-a", TestDatabase.SITE_A_DATABASE, siteA);
-        contextB = TestApplication.start("site-b", TestDatabase.SITE_B_DATABASE, siteB);
+        contextA = TestApplication.start("site-a", TestDatabase.ACCOUNTS, siteA);
+        contextB = TestApplication.start("site-b", TestDatabase.ACCOUNTS_B, siteB);
         apiA = new Api(TestApplication.port(contextA));
         apiB = new Api(TestApplication.port(contextB));
         dbA = TestApplication.jdbc(contextA);

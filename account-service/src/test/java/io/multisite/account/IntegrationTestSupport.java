@@ -1,5 +1,8 @@
 package io.multisite.account;
 
+import io.multisite.testsupport.Docker;
+import io.multisite.testsupport.TestDatabase;
+import io.multisite.testsupport.TestRouting;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -34,13 +37,13 @@ public abstract class IntegrationTestSupport {
 
     @BeforeAll
     static void requireDocker() {
-        TestDatabase.requireDocker();
+        Docker.require();
     }
 
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> TestDatabase.jdbcUrl(TestDatabase.SITE_A_DATABASE));
-        registry.add("spring.datasource.username", () -> TestDatabase.USER);
+        registry.add("spring.datasource.url", () -> TestDatabase.jdbcUrl(TestDatabase.ACCOUNTS));
+        registry.add("spring.datasource.username", () -> TestDatabase.owner(TestDatabase.ACCOUNTS));
         registry.add("spring.datasource.password", () -> TestDatabase.PASSWORD);
     }
 

@@ -5,6 +5,8 @@ import java.util.List;
 
 import io.multisite.routing.RoutingTableSource;
 import io.multisite.routing.SiteLease;
+import io.multisite.testsupport.TestDatabase;
+import io.multisite.testsupport.TestRouting;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -30,7 +32,7 @@ public final class TestApplication {
                 "--multisite.kafka.enabled=" + (routing == null),
                 "--multisite.password.bcrypt-cost=4",
                 "--spring.datasource.url=" + TestDatabase.jdbcUrl(database),
-                "--spring.datasource.username=" + TestDatabase.USER,
+                "--spring.datasource.username=" + TestDatabase.owner(database),
                 "--spring.datasource.password=" + TestDatabase.PASSWORD,
                 "--spring.jmx.enabled=false"));
         args.addAll(List.of(extraArgs));

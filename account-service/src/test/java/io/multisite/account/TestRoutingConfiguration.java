@@ -2,6 +2,7 @@ package io.multisite.account;
 
 import io.multisite.routing.SiteLease;
 import io.multisite.routing.SiteTimings;
+import io.multisite.testsupport.TestRouting;
 
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;

@@ -1,6 +1,9 @@
 package io.multisite.account.session;
 
 import io.multisite.account.web.ApiException;
+import io.multisite.routing.session.InvalidTokenException;
+import io.multisite.routing.session.SessionTokens;
+import io.multisite.routing.session.TokenClaims;
 
 import org.springframework.core.MethodParameter;
 import org.springframework.http.HttpHeaders;

@@ -12,6 +12,8 @@ import io.multisite.account.user.Credentials;
 import io.multisite.account.web.ApiException;
 import io.multisite.routing.Tier;
 import io.multisite.routing.Units;
+import io.multisite.routing.session.SessionTokens;
+import io.multisite.routing.session.TokenClaims;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;

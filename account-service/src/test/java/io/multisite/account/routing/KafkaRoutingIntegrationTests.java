@@ -8,11 +8,12 @@ import java.util.Map;
 
 import io.multisite.account.Api;
 import io.multisite.account.TestApplication;
-import io.multisite.account.TestDatabase;
-import io.multisite.account.TestRouting;
-import io.multisite.account.TestUsers;
 import io.multisite.routing.MultisiteTopics;
 import io.multisite.routing.RoutingTableFollower;
+import io.multisite.testsupport.Docker;
+import io.multisite.testsupport.TestDatabase;
+import io.multisite.testsupport.TestRouting;
+import io.multisite.testsupport.TestUsers;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -37,7 +38,7 @@ class KafkaRoutingIntegrationTests {
 
     @BeforeAll
     static void requireDocker() {
-        TestDatabase.requireDocker();
+        Docker.require();
     }
 
     @BeforeEach
@@ -58,7 +59,7 @@ class KafkaRoutingIntegrationTests {
 
     @Test
     void becomesReadyAndAdmitsWritesOnceItFollowsATableAndHoldsALease() throws Exception {
-        context = TestApplication.start("site-a", TestDatabase.SITE_A_DATABASE, null,
+        context = TestApplication.start("site-a", TestDatabase.ACCOUNTS, null,
                 "--multisite.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
                 "--multisite.kafka.brokers=1");
         Api api = new Api(TestApplication.port(context));

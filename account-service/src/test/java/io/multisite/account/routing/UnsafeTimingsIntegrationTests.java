@@ -3,9 +3,10 @@ package io.multisite.account.routing;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.multisite.account.TestApplication;
-import io.multisite.account.TestDatabase;
-import io.multisite.account.TestRouting;
 import io.multisite.routing.SiteTimings;
+import io.multisite.testsupport.Docker;
+import io.multisite.testsupport.TestDatabase;
+import io.multisite.testsupport.TestRouting;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -14,12 +15,12 @@ class UnsafeTimingsIntegrationTests {
 
     @BeforeAll
     static void requireDocker() {
-        TestDatabase.requireDocker();
+        Docker.require();
     }
 
     @Test
     void refusesToStartWhenASiteCouldBeDeclaredDeadWhileItsLeaseLasts() {
-        assertThatThrownBy(() -> TestApplication.start("site-a", TestDatabase.SITE_A_DATABASE,
+        assertThatThrownBy(() -> TestApplication.start("site-a", TestDatabase.ACCOUNTS,
                 new TestRouting(SiteTimings.DEFAULTS.leaseDuration()), "--multisite.timings.dead-after=3s"))
                 .rootCause()
                 .hasMessageContaining("unsafe site timings")

@@ -7,9 +7,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 import io.multisite.account.TestApplication;
-import io.multisite.account.TestDatabase;
-import io.multisite.account.TestRouting;
 import io.multisite.routing.SiteTimings;
+import io.multisite.testsupport.Docker;
+import io.multisite.testsupport.TestDatabase;
+import io.multisite.testsupport.TestRouting;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -20,7 +21,7 @@ class ProductionSecretIntegrationTests {
 
     @BeforeAll
     static void requireDocker() {
-        TestDatabase.requireDocker();
+        Docker.require();
     }
 
     @Test
@@ -52,7 +53,7 @@ class ProductionSecretIntegrationTests {
     }
 
     private static ConfigurableApplicationContext start(String secret) {
-        return TestApplication.start("site-a", TestDatabase.SITE_A_DATABASE,
+        return TestApplication.start("site-a", TestDatabase.ACCOUNTS,
                 new TestRouting(SiteTimings.DEFAULTS.leaseDuration()), "--spring.profiles.active=prod", secret);
     }
 }

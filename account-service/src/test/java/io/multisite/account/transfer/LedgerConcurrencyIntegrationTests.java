@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.multisite.account.Api;
 import io.multisite.account.IntegrationTestSupport;
-import io.multisite.account.TestUsers;
+import io.multisite.testsupport.TestUsers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -19,8 +19,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import io.multisite.account.IntegrationTestSupport;
-import io.multisite.account.TestDatabase;
-import io.multisite.account.TestUsers;
+import io.multisite.testsupport.TestDatabase;
+import io.multisite.testsupport.TestUsers;
 import org.junit.jupiter.api.Test;
 import org.springframework.dao.DuplicateKeyException;
 
@@ -160,7 +160,7 @@ class ReplicatedApplyIntegrationTests extends IntegrationTestSupport {
     @Test
     void canBeCalledByTheReplicationRole() throws Exception {
         // deploy/postgres/entrypoint.sh makes `replication` a member of account_service: it may apply.
-        try (Connection connection = DriverManager.getConnection(TestDatabase.jdbcUrl(TestDatabase.SITE_A_DATABASE),
+        try (Connection connection = DriverManager.getConnection(TestDatabase.jdbcUrl(TestDatabase.ACCOUNTS),
                 "replication", TestDatabase.PASSWORD);
              PreparedStatement apply = connection.prepareStatement(
                      "SELECT apply_ledger_entry(?, 'zoe', 42, 'CREDIT', ?, 'site-c', now())")) {

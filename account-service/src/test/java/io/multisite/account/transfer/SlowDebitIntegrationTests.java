@@ -11,10 +11,11 @@ import java.util.concurrent.CompletableFuture;
 
 import io.multisite.account.Api;
 import io.multisite.account.TestApplication;
-import io.multisite.account.TestDatabase;
-import io.multisite.account.TestRouting;
-import io.multisite.account.TestUsers;
 import io.multisite.routing.SiteTimings;
+import io.multisite.testsupport.Docker;
+import io.multisite.testsupport.TestDatabase;
+import io.multisite.testsupport.TestRouting;
+import io.multisite.testsupport.TestUsers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,9 +43,9 @@ class SlowDebitIntegrationTests {
 
     @BeforeAll
     static void start() {
-        TestDatabase.requireDocker();
+        Docker.require();
         routing.reset();
-        context = TestApplication.start("site-a", TestDatabase.SITE_A_DATABASE, routing,
+        context = TestApplication.start("site-a", TestDatabase.ACCOUNTS, routing,
                 "--multisite.timings.debit-margin=1900ms", "--multisite.timings.debit-statement-timeout=1800ms");
         api = new Api(TestApplication.port(context));
         jdbc = TestApplication.jdbc(context);
@@ -110,8 +111,8 @@ class SlowDebitIntegrationTests {
     }
 
     private Connection lockPayer() throws Exception {
-        Connection connection = DriverManager.getConnection(TestDatabase.jdbcUrl(TestDatabase.SITE_A_DATABASE),
-                TestDatabase.USER, TestDatabase.PASSWORD);
+        Connection connection = DriverManager.getConnection(TestDatabase.jdbcUrl(TestDatabase.ACCOUNTS),
+                TestDatabase.owner(TestDatabase.ACCOUNTS), TestDatabase.PASSWORD);
         connection.setAutoCommit(false);
         try (PreparedStatement lock = connection.prepareStatement("SELECT balance FROM accounts WHERE user_id = ? FOR UPDATE")) {
             lock.setString(1, payer);

@@ -8,8 +8,8 @@ import java.util.UUID;
 
 import io.multisite.account.Api;
 import io.multisite.account.IntegrationTestSupport;
-import io.multisite.account.TestUsers;
 import io.multisite.routing.Units;
+import io.multisite.testsupport.TestUsers;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;

@@ -6,8 +6,8 @@ import java.util.Map;
 
 import io.multisite.account.Api;
 import io.multisite.account.IntegrationTestSupport;
-import io.multisite.account.TestUsers;
 import io.multisite.routing.Units;
+import io.multisite.testsupport.TestUsers;
 import org.junit.jupiter.api.Test;
 
 class RegistrationIntegrationTests extends IntegrationTestSupport {

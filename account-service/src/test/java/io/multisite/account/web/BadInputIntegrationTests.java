@@ -9,8 +9,8 @@ import java.util.stream.Stream;
 
 import io.multisite.account.Api;
 import io.multisite.account.IntegrationTestSupport;
-import io.multisite.account.TestRouting;
 import io.multisite.routing.Units;
+import io.multisite.testsupport.TestRouting;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -6,7 +6,7 @@ import java.time.Duration;
 
 import io.multisite.account.Api;
 import io.multisite.account.IntegrationTestSupport;
-import io.multisite.account.TestUsers;
+import io.multisite.testsupport.TestUsers;
 import org.junit.jupiter.api.Test;
 
 /** Health groups and Prometheus metrics, tagged with the site and the service. */

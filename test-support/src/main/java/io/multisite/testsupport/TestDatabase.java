@@ -1,4 +1,4 @@
-package io.multisite.account;
+package io.multisite.testsupport;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -6,75 +6,86 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.Assumptions;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * One PostgreSQL container for every test class of the module: the project's own image
+ * One PostgreSQL container per test JVM (one per module under Maven): the project's own image
  * ({@code deploy/Dockerfile}, target {@code postgres}), so the tests run against the database the
- * sites run. Its entrypoint creates two databases owned by {@code account_service}: {@code accounts}
- * (site-a in most tests) and {@code accounts_b} (site-b in the two-site tests).
+ * sites run. Its entrypoint creates every database of {@link #DATABASES}, each owned by its
+ * service's role, as compose does for a site; the {@code _b} copies stand for a second site in
+ * tests that run two instances or compare two replicas.
  *
  * <p>Started on first use and stopped by a shutdown hook (there is no Ryuk to reap it here). The
  * image is built with {@code docker compose build postgres-a} first (a no-op from cache), so a fresh
- * clone needs nothing but Docker.
+ * clone needs nothing but Docker. The build runs from the repository root, the system property
+ * {@code multisite.root} (set by each module's Surefire configuration).
  */
 public final class TestDatabase {
 
     public static final String IMAGE = "multisite/postgres:latest";
-    public static final String SITE_A_DATABASE = "accounts";
-    public static final String SITE_B_DATABASE = "accounts_b";
-    public static final String USER = "account_service";
+    /** The password of every role of the container, as in the compose demo. */
     public static final String PASSWORD = "multisite";
+
+    public static final String ACCOUNTS = "accounts";
+    public static final String ACCOUNTS_B = "accounts_b";
+    public static final String NEWS = "news";
+    public static final String NEWS_B = "news_b";
+
+    /** Database name to owner role; a new service's database is one more line here. */
+    public static final Map<String, String> DATABASES = databases(
+            ACCOUNTS, "account_service",
+            ACCOUNTS_B, "account_service",
+            NEWS, "news_service",
+            NEWS_B, "news_service");
 
     private static GenericContainer<?> container;
 
     private TestDatabase() {
     }
 
-    /**
-     * Docker is needed. With MULTISITE_REQUIRE_DOCKER=true (CI) its absence fails the test;
-     * elsewhere the test is reported as aborted, never as passed.
-     */
-    public static void requireDocker() {
-        boolean available;
-        try {
-            available = DockerClientFactory.instance().isDockerAvailable();
-        } catch (RuntimeException e) {
-            available = false;
-        }
-        if (!available) {
-            if ("true".equalsIgnoreCase(System.getenv("MULTISITE_REQUIRE_DOCKER"))) {
-                fail("Docker is required (MULTISITE_REQUIRE_DOCKER=true) but is not available");
-            }
-            Assumptions.abort("Docker is not available; set MULTISITE_REQUIRE_DOCKER=true to make this a failure");
-        }
-    }
-
+    /** Starts the container on first use. */
     public static synchronized String jdbcUrl(String database) {
+        owner(database);
         start();
         return "jdbc:postgresql://" + container.getHost() + ":" + container.getMappedPort(5432) + "/" + database;
+    }
+
+    /** The role that owns the database: the one its service connects as (password {@link #PASSWORD}). */
+    public static String owner(String database) {
+        String owner = DATABASES.get(database);
+        if (owner == null) {
+            throw new IllegalArgumentException("the test database has no database " + database + "; it has " + DATABASES.keySet());
+        }
+        return owner;
+    }
+
+    /** The entrypoint's PG_DATABASES: space-separated {@code database:owner} pairs. */
+    static String pgDatabases() {
+        return DATABASES.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue()).collect(Collectors.joining(" "));
     }
 
     private static void start() {
         if (container != null) {
             return;
         }
-        requireDocker();
+        Docker.require();
         buildImage();
         GenericContainer<?> postgres = new GenericContainer<>(DockerImageName.parse(IMAGE))
                 .withEnv("PG_PASSWORD", PASSWORD)
-                .withEnv("PG_DATABASES", SITE_A_DATABASE + ":" + USER + " " + SITE_B_DATABASE + ":" + USER)
+                .withEnv("PG_DATABASES", pgDatabases())
                 // Test data is thrown away: no need to wait for the disk.
                 .withCommand("-c", "fsync=off", "-c", "max_connections=200")
                 // Compose stamps its project labels onto the images it builds; without this the
                 // test database would show up as a container of the demo's `multisite` project.
-                .withLabel("com.docker.compose.project", "multisite-account-tests")
+                .withLabel("com.docker.compose.project", "multisite-tests")
                 .withLabel("com.docker.compose.service", "test-postgres")
                 .withExposedPorts(5432)
                 .waitingFor(Wait.forHealthcheck().withStartupTimeout(Duration.ofMinutes(2)));
@@ -95,14 +106,11 @@ public final class TestDatabase {
         }
     }
 
-    /** Runs a command, showing its output only when it runs in a directory (the image build). */
+    /** Runs a command in a directory, its output going to the test log. */
     private static int run(Duration timeout, Path directory, String... command) {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        if (directory != null) {
-            builder.directory(directory.toFile()).redirectOutput(ProcessBuilder.Redirect.INHERIT);
-        } else {
-            builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .directory(directory.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT);
         try {
             Process process = builder.start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -116,5 +124,13 @@ public final class TestDatabase {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private static Map<String, String> databases(String... pairs) {
+        Map<String, String> databases = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            databases.put(pairs[i], pairs[i + 1]);
+        }
+        return Collections.unmodifiableMap(databases);
     }
 }

@@ -1,4 +1,4 @@
-package io.multisite.account;
+package io.multisite.testsupport;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;

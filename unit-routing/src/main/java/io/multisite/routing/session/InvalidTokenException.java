@@ -1,7 +1,7 @@
-package io.multisite.account.session;
+package io.multisite.routing.session;
 
 /** A token that must not be accepted; the message says why, without echoing the token. */
-final class InvalidTokenException extends RuntimeException {
+public final class InvalidTokenException extends RuntimeException {
 
     InvalidTokenException(String message) {
         super(message, null, false, false);

@@ -1,4 +1,4 @@
-package io.multisite.account.session;
+package io.multisite.routing.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -103,6 +103,35 @@ class SessionTokensTests {
     void rejectsOversizedTokensWithoutComputingAnything() {
         assertThatThrownBy(() -> tokens.verify("a".repeat(10_000))).isInstanceOf(InvalidTokenException.class)
                 .hasMessageContaining("malformed");
+    }
+
+    @Test
+    void readsTheUserIdOfAnIssuedTokenWithoutTheSecret() {
+        assertThat(SessionTokens.userIdOf(tokens.issue(alice))).contains("alice");
+    }
+
+    @Test
+    void readsTheUserIdOfAForgedTokenTooBecauseReadingItProvesNothing() {
+        // Routing a forgery to mallory's home site is harmless: that service verifies and refuses it.
+        String forged = "mallory." + sessionId + "." + NOW.plusSeconds(60).getEpochSecond() + ".AAAA";
+
+        assertThat(SessionTokens.userIdOf(forged)).contains("mallory");
+        assertThatThrownBy(() -> tokens.verify(forged)).isInstanceOf(InvalidTokenException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", ".", "...", "alice", "alice.x.y", "alice.not-a-uuid.123.AAAA",
+            "alice.0f8fad5b-d9cb-469f-a165-70867728950e.123.", "alice.0f8fad5b-d9cb-469f-a165-70867728950e.soon.AAAA",
+            "alice.0f8fad5b-d9cb-469f-a165-70867728950e.123.!!!", "al ice.0f8fad5b-d9cb-469f-a165-70867728950e.123.AAAA",
+            "a.0f8fad5b-d9cb-469f-a165-70867728950e.1.AAAA.extra"})
+    void findsNoUserInAStringThatIsNotShapedLikeAToken(String token) {
+        assertThat(SessionTokens.userIdOf(token)).isEmpty();
+    }
+
+    @Test
+    void findsNoUserInAnOversizedOrMissingToken() {
+        assertThat(SessionTokens.userIdOf("a".repeat(10_000))).isEmpty();
+        assertThat(SessionTokens.userIdOf(null)).isEmpty();
     }
 
     private static String sign(String payload) {

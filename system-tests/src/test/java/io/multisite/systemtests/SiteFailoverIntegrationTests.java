@@ -1,0 +1,82 @@
+package io.multisite.systemtests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.multisite.routing.RoutingTable;
+import io.multisite.routing.RoutingTableJson;
+import io.multisite.routing.SiteState;
+import io.multisite.routing.UnitState;
+import io.multisite.routing.Units;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The deployed services: a user is written only at the home site of its unit, and when a site's
+ * services die, the controller moves its units to the survivors in seconds.
+ */
+class SiteFailoverIntegrationTests {
+
+    private static final Logger log = LoggerFactory.getLogger(SiteFailoverIntegrationTests.class);
+
+    private static Compose compose;
+
+    @BeforeAll
+    static void deploy() {
+        compose = Deployment.up();
+    }
+
+    @Test
+    void aUserIsRegisteredOnlyAtTheHomeSiteOfItsUnit() {
+        RoutingTable table = routingTable("a");
+        String userId = "routing-" + System.nanoTime();
+        String home = table.owner(Units.DEFAULT.of(userId));
+        String body = "{\"userId\":\"" + userId + "\",\"password\":\"correct-horse\",\"initialBalance\":100}";
+        for (String site : List.of("a", "b", "c")) {
+            String answer = compose.exec("account-service-" + site, "curl", "-s", "-i", "-X", "POST", "localhost:8080/api/users",
+                    "-H", "Content-Type: application/json", "-d", body);
+            if (("site-" + site).equals(home)) {
+                assertThat(answer).contains("HTTP/1.1 201").contains("\"homeSite\":\"" + home + "\"");
+            } else {
+                assertThat(answer).contains("HTTP/1.1 421").contains("X-Owner-Site: " + home);
+            }
+        }
+    }
+
+    @Test
+    void aSiteWhoseServicesDieLosesItsUnitsWithinSeconds() {
+        RoutingTable before = routingTable("a");
+        assertThat(before.siteState("site-c")).isEqualTo(SiteState.UP);
+        List<Integer> siteCUnits = before.unitsOwnedBy("site-c");
+
+        compose.compose(Duration.ofMinutes(1), "kill", "account-service-c");
+        long killedAt = System.nanoTime();
+        try {
+            RoutingTable after = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> routingTable("a"), t -> t.siteState("site-c") == SiteState.DEAD);
+            Duration failover = Duration.ofNanos(System.nanoTime() - killedAt);
+            log.info("site-c declared DEAD and its {} units re-homed {} ms after its services were killed", siteCUnits.size(), failover.toMillis());
+            assertThat(failover).isLessThan(Duration.ofSeconds(15));
+            assertThat(after.unitsOwnedBy("site-c")).isEmpty();
+            for (int unit : siteCUnits) {
+                assertThat(after.unitState(unit)).isEqualTo(UnitState.RECOVERING);
+                assertThat(after.siteState(after.owner(unit))).isEqualTo(SiteState.UP);
+            }
+            assertThat(routingTable("b").epoch()).as("every controller follows the same table").isEqualTo(after.epoch());
+        } finally {
+            compose.compose(Duration.ofMinutes(5), "up", "-d", "--wait", "account-service-c");
+        }
+        RoutingTable rejoined = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> routingTable("a"), t -> t.siteState("site-c") == SiteState.UP);
+        assertThat(rejoined.unitsOwnedBy("site-c")).as("a returning site owns nothing until units are moved back").isEmpty();
+    }
+
+    private static RoutingTable routingTable(String site) {
+        return RoutingTableJson.read(compose.exec("failover-controller-" + site, "curl", "-fsS", "localhost:8080/api/routing"));
+    }
+}
