@@ -78,6 +78,21 @@ final class Compose {
         return result.output();
     }
 
+    /** Ids of the running containers of this project that carry the label {@code multisite.site=<site>}. */
+    String containersOfSite(String site) {
+        return docker(Duration.ofMinutes(1), "ps", "-q", "--filter", "label=com.docker.compose.project=" + PROJECT,
+                "--filter", "label=multisite.site=" + site);
+    }
+
+    /** Runs {@code docker <args>} and fails the test unless it exits 0. */
+    String docker(Duration timeout, String... args) {
+        Result result = runCommand(timeout, null, prepend(List.of("docker"), args));
+        if (result.exitCode() != 0) {
+            fail("docker " + String.join(" ", args) + " exited " + result.exitCode() + ":\n" + result.output());
+        }
+        return result.output();
+    }
+
     /** {@code docker compose exec -T <service> <command>}, failing the test unless it exits 0. */
     String exec(String service, String... command) {
         Result result = execResult(service, null, command);
@@ -94,8 +109,16 @@ final class Compose {
     }
 
     Result run(Duration timeout, String stdin, String... args) {
-        List<String> command = new ArrayList<>(List.of("docker", "compose", "-p", PROJECT, "-f", root.resolve("docker-compose.yml").toString()));
+        return runCommand(timeout, stdin, prepend(List.of("docker", "compose", "-p", PROJECT, "-f", root.resolve("docker-compose.yml").toString()), args));
+    }
+
+    private static List<String> prepend(List<String> head, String... args) {
+        List<String> command = new ArrayList<>(head);
         command.addAll(List.of(args));
+        return command;
+    }
+
+    private Result runCommand(Duration timeout, String stdin, List<String> command) {
         try {
             Process process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
             CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));

@@ -13,7 +13,6 @@ import java.util.regex.Pattern;
 import io.multisite.routing.MultisiteTopics;
 import io.multisite.routing.RoutingTable;
 import io.multisite.routing.RoutingTableJson;
-import io.multisite.routing.SiteState;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -38,7 +37,6 @@ class InfrastructureIntegrationTests {
     private static final String PROBE = "infra-probe";
 
     private static Compose compose;
-    private static RoutingTable lastWritten = RoutingTable.initial(List.of("site-a", "site-b", "site-c"), 64);
 
     @BeforeAll
     static void deploy() {
@@ -88,10 +86,9 @@ class InfrastructureIntegrationTests {
     @Order(3)
     void anyOneBrokerCanDieAndQuorumWritesStillSucceed(String victim) {
         String survivor = BROKERS.stream().filter(b -> !b.equals(victim)).findFirst().orElseThrow();
-        createTopic(MultisiteTopics.ROUTING, 1, "cleanup.policy=compact");
         createTopic(PROBE, 3, "cleanup.policy=delete");
-        RoutingTable table = nextTable(victim.replace("kafka", "site"));
-        writeRoutingTable(survivor, table);
+        // The live routing table, written by the failover-controller's leader.
+        RoutingTable table = readRoutingTable(survivor);
 
         compose.compose(Duration.ofMinutes(1), "kill", victim);
         long killedAt = System.nanoTime();
@@ -104,7 +101,7 @@ class InfrastructureIntegrationTests {
             log.info("{} killed: 10 acks=all writes acknowledged {} ms after the kill (tool start-up included)", victim, toAcked.toMillis());
 
             RoutingTable read = readRoutingTable(survivor);
-            assertThat(RoutingTableJson.write(read)).as("routing table readable with %s dead", victim).isEqualTo(RoutingTableJson.write(table));
+            assertThat(read.epoch()).as("routing table readable with %s dead", victim).isGreaterThanOrEqualTo(table.epoch());
             String described = compose.exec(survivor, "kafka-tool", "topics", "--bootstrap-server", ALL_BROKERS, "--describe", "--topic", PROBE);
             int victimId = BROKERS.indexOf(victim) + 1;
             assertThat(described.lines().filter(l -> l.contains("Isr:")))
@@ -120,30 +117,10 @@ class InfrastructureIntegrationTests {
         }
     }
 
-    /** Each run writes a newer table (epoch + 1) that marks the victim's site DEAD. */
-    private static RoutingTable nextTable(String deadSite) {
-        RoutingTable.Change change = lastWritten.change();
-        lastWritten.sites().forEach((site, state) -> {
-            if (state == SiteState.DEAD && !site.equals(deadSite)) {
-                change.markUp(site);
-            }
-        });
-        lastWritten = change.markDead(deadSite).apply();
-        return lastWritten;
-    }
-
     private void createTopic(String topic, int partitions, String config) {
         compose.exec("kafka-a", "kafka-tool", "topics", "--bootstrap-server", ALL_BROKERS, "--create", "--if-not-exists",
                 "--topic", topic, "--partitions", String.valueOf(partitions), "--replication-factor", "3",
                 "--config", "min.insync.replicas=2", "--config", config);
-    }
-
-    private void writeRoutingTable(String broker, RoutingTable table) {
-        Compose.Result result = compose.execResult(broker, MultisiteTopics.ROUTING_KEY + "|" + RoutingTableJson.write(table) + "\n",
-                "kafka-tool", "console-producer", "--bootstrap-server", ALL_BROKERS, "--topic", MultisiteTopics.ROUTING,
-                "--producer-property", "acks=all", "--property", "parse.key=true", "--property", "key.separator=|");
-        assertThat(result.exitCode()).as(result.output()).isZero();
-        assertThat(result.output()).doesNotContainIgnoringCase("error");
     }
 
     /** The newest routing table on the topic, read the way a follower would: from the beginning, highest epoch wins. */

@@ -12,7 +12,10 @@ import io.multisite.routing.SiteState;
 import io.multisite.routing.UnitState;
 import io.multisite.routing.Units;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +23,7 @@ import org.slf4j.LoggerFactory;
  * The deployed services: a user is written only at the home site of its unit, and when a site's
  * services die, the controller moves its units to the survivors in seconds.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SiteFailoverIntegrationTests {
 
     private static final Logger log = LoggerFactory.getLogger(SiteFailoverIntegrationTests.class);
@@ -32,36 +36,42 @@ class SiteFailoverIntegrationTests {
     }
 
     @Test
+    @Order(1)
     void aUserIsRegisteredOnlyAtTheHomeSiteOfItsUnit() {
         RoutingTable table = routingTable("a");
         String userId = "routing-" + System.nanoTime();
         String home = table.owner(Units.DEFAULT.of(userId));
         String body = "{\"userId\":\"" + userId + "\",\"password\":\"correct-horse\",\"initialBalance\":100}";
         for (String site : List.of("a", "b", "c")) {
-            String answer = compose.exec("account-service-" + site, "curl", "-s", "-i", "-X", "POST", "localhost:8080/api/users",
-                    "-H", "Content-Type: application/json", "-d", body);
+            String service = "account-service-" + site;
             if (("site-" + site).equals(home)) {
-                assertThat(answer).contains("HTTP/1.1 201").contains("\"homeSite\":\"" + home + "\"");
+                // 503 only while the site (re)gains its lease after the broker tests; then 201.
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                        assertThat(register(service, body)).contains("HTTP/1.1 201").contains("\"homeSite\":\"" + home + "\""));
             } else {
-                assertThat(answer).contains("HTTP/1.1 421").contains("X-Owner-Site: " + home);
+                assertThat(register(service, body)).contains("HTTP/1.1 421").contains("X-Owner-Site: " + home);
             }
         }
     }
 
     @Test
-    void aSiteWhoseServicesDieLosesItsUnitsWithinSeconds() {
+    @Order(2)
+    void aSiteThatDiesLosesItsUnitsWithinSeconds() {
         RoutingTable before = routingTable("a");
         assertThat(before.siteState("site-c")).isEqualTo(SiteState.UP);
         List<Integer> siteCUnits = before.unitsOwnedBy("site-c");
 
-        compose.compose(Duration.ofMinutes(1), "kill", "account-service-c");
+        // The whole site, found by its label, as the chaos tooling and the README do it.
+        String siteC = compose.containersOfSite("site-c");
+        assertThat(siteC.lines()).hasSizeGreaterThanOrEqualTo(5);
+        compose.docker(Duration.ofMinutes(1), concat("kill", siteC.lines().toArray(String[]::new)));
         long killedAt = System.nanoTime();
         try {
             RoutingTable after = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                     .until(() -> routingTable("a"), t -> t.siteState("site-c") == SiteState.DEAD);
             Duration failover = Duration.ofNanos(System.nanoTime() - killedAt);
-            log.info("site-c declared DEAD and its {} units re-homed {} ms after its services were killed", siteCUnits.size(), failover.toMillis());
-            assertThat(failover).isLessThan(Duration.ofSeconds(15));
+            log.info("site-c declared DEAD and its {} units re-homed {} ms after the site was killed", siteCUnits.size(), failover.toMillis());
+            assertThat(failover).isLessThan(Duration.ofSeconds(20));
             assertThat(after.unitsOwnedBy("site-c")).isEmpty();
             for (int unit : siteCUnits) {
                 assertThat(after.unitState(unit)).isEqualTo(UnitState.RECOVERING);
@@ -69,11 +79,23 @@ class SiteFailoverIntegrationTests {
             }
             assertThat(routingTable("b").epoch()).as("every controller follows the same table").isEqualTo(after.epoch());
         } finally {
-            compose.compose(Duration.ofMinutes(5), "up", "-d", "--wait", "account-service-c");
+            compose.compose(Duration.ofMinutes(10), "up", "-d", "--wait", "--wait-timeout", "600");
         }
-        RoutingTable rejoined = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+        RoutingTable rejoined = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
                 .until(() -> routingTable("a"), t -> t.siteState("site-c") == SiteState.UP);
         assertThat(rejoined.unitsOwnedBy("site-c")).as("a returning site owns nothing until units are moved back").isEmpty();
+    }
+
+    private static String register(String service, String body) {
+        return compose.exec(service, "curl", "-s", "-i", "-X", "POST", "localhost:8080/api/users",
+                "-H", "Content-Type: application/json", "-d", body);
+    }
+
+    private static String[] concat(String first, String[] rest) {
+        String[] all = new String[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
     }
 
     private static RoutingTable routingTable(String site) {
