@@ -73,9 +73,16 @@ final class Compose {
     String compose(Duration timeout, String... args) {
         Result result = run(timeout, null, args);
         if (result.exitCode() != 0) {
-            fail("docker compose " + String.join(" ", args) + " exited " + result.exitCode() + ":\n" + result.output());
+            fail("docker compose " + String.join(" ", args) + " exited " + result.exitCode() + ":\n" + tail(result.output()));
         }
         return result.output();
+    }
+
+    /** The end of a command's output, where the reason for a failure is; build logs are long. */
+    static String tail(String output) {
+        String[] lines = output.strip().split("\n");
+        int from = Math.max(0, lines.length - 40);
+        return (from > 0 ? "[... " + from + " lines before]\n" : "") + String.join("\n", List.of(lines).subList(from, lines.length));
     }
 
     /** Ids of the running containers of this project that carry the label {@code multisite.site=<site>}. */
@@ -88,7 +95,7 @@ final class Compose {
     String docker(Duration timeout, String... args) {
         Result result = runCommand(timeout, null, prepend(List.of("docker"), args));
         if (result.exitCode() != 0) {
-            fail("docker " + String.join(" ", args) + " exited " + result.exitCode() + ":\n" + result.output());
+            fail("docker " + String.join(" ", args) + " exited " + result.exitCode() + ":\n" + tail(result.output()));
         }
         return result.output();
     }
@@ -97,7 +104,7 @@ final class Compose {
     String exec(String service, String... command) {
         Result result = execResult(service, null, command);
         if (result.exitCode() != 0) {
-            fail(service + "$ " + String.join(" ", command) + " exited " + result.exitCode() + ":\n" + result.output());
+            fail(service + "$ " + String.join(" ", command) + " exited " + result.exitCode() + ":\n" + tail(result.output()));
         }
         return result.output();
     }
