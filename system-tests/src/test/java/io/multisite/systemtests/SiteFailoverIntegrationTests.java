@@ -46,7 +46,7 @@ class SiteFailoverIntegrationTests {
             String service = "account-service-" + site;
             if (("site-" + site).equals(home)) {
                 // 503 only while the site (re)gains its lease after the broker tests; then 201.
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
                         assertThat(register(service, body)).contains("HTTP/1.1 201").contains("\"homeSite\":\"" + home + "\""));
             } else {
                 assertThat(register(service, body)).contains("HTTP/1.1 421").contains("X-Owner-Site: " + home);
@@ -56,6 +56,27 @@ class SiteFailoverIntegrationTests {
 
     @Test
     @Order(2)
+    void aUserRegisteredAtHomeReachesEverySiteWithItsBalance() {
+        String userId = "replicated-" + System.nanoTime();
+        String home = routingTable("a").owner(Units.DEFAULT.of(userId));
+        String body = "{\"userId\":\"" + userId + "\",\"password\":\"correct-horse\",\"initialBalance\":2500}";
+        String homeService = "account-service-" + home.substring("site-".length());
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                assertThat(register(homeService, body)).contains("HTTP/1.1 201"));
+        long registered = System.nanoTime();
+
+        // The user row and the opening ledger entry travel by CDC; each site derives the balance.
+        for (String site : List.of("a", "b", "c")) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(accountsQuery(site, "SELECT count(*) || ':' || coalesce(sum(balance), 0) FROM accounts a JOIN users u USING (user_id) "
+                            + "WHERE user_id = '" + userId + "'")).isEqualTo("1:2500"));
+        }
+        log.info("{} registered at {} and visible with its balance at every site {} ms later", userId, home,
+                Duration.ofNanos(System.nanoTime() - registered).toMillis());
+    }
+
+    @Test
+    @Order(3)
     void aSiteThatDiesLosesItsUnitsWithinSeconds() {
         RoutingTable before = routingTable("a");
         assertThat(before.siteState("site-c")).isEqualTo(SiteState.UP);
@@ -67,11 +88,13 @@ class SiteFailoverIntegrationTests {
         compose.docker(Duration.ofMinutes(1), concat("kill", siteC.lines().toArray(String[]::new)));
         long killedAt = System.nanoTime();
         try {
-            RoutingTable after = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+            RoutingTable after = await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(250))
                     .until(() -> routingTable("a"), t -> t.siteState("site-c") == SiteState.DEAD);
             Duration failover = Duration.ofNanos(System.nanoTime() - killedAt);
             log.info("site-c declared DEAD and its {} units re-homed {} ms after the site was killed", siteCUnits.size(), failover.toMillis());
-            assertThat(failover).isLessThan(Duration.ofSeconds(20));
+            // Detection takes DEAD_AFTER (6 s) plus Kafka electing new partition leaders; on a loaded
+            // two-core machine running the whole deployment that has taken up to 16 s.
+            assertThat(failover).isLessThan(Duration.ofSeconds(30));
             assertThat(after.unitsOwnedBy("site-c")).isEmpty();
             for (int unit : siteCUnits) {
                 assertThat(after.unitState(unit)).isEqualTo(UnitState.RECOVERING);
@@ -89,6 +112,10 @@ class SiteFailoverIntegrationTests {
     private static String register(String service, String body) {
         return compose.exec(service, "curl", "-s", "-i", "-X", "POST", "localhost:8080/api/users",
                 "-H", "Content-Type: application/json", "-d", body);
+    }
+
+    private static String accountsQuery(String site, String sql) {
+        return compose.exec("postgres-" + site, "psql", "-X", "-U", "account_service", "-d", "accounts", "-tAc", sql).strip();
     }
 
     private static String[] concat(String first, String[] rest) {

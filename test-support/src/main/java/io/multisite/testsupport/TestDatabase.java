@@ -3,6 +3,8 @@ package io.multisite.testsupport;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,12 +14,15 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * One PostgreSQL container per test JVM (one per module under Maven): the project's own image
+ * PostgreSQL containers for tests, one per test JVM unless a test asks for more ({@link #server}): the project's own image
  * ({@code deploy/Dockerfile}, target {@code postgres}), so the tests run against the database the
  * sites run. Its entrypoint creates every database of {@link #DATABASES}, each owned by its
  * service's role, as compose does for a site; the {@code _b} copies stand for a second site in
@@ -46,16 +51,29 @@ public final class TestDatabase {
             NEWS, "news_service",
             NEWS_B, "news_service");
 
-    private static GenericContainer<?> container;
+    private static final Map<String, Server> SERVERS = new LinkedHashMap<>();
 
     private TestDatabase() {
     }
 
     /** Starts the container on first use. */
     public static synchronized String jdbcUrl(String database) {
-        owner(database);
-        start();
-        return "jdbc:postgresql://" + container.getHost() + ":" + container.getMappedPort(5432) + "/" + database;
+        return server("default").jdbcUrl(database);
+    }
+
+    /**
+     * A PostgreSQL server of its own, started on first use: what a test of several sites takes,
+     * one per site, so that each has its own replication slots and its own restarts.
+     */
+    public static synchronized Server server(String name) {
+        Server server = SERVERS.get(name);
+        if (server == null) {
+            Docker.require();
+            buildImage();
+            server = new Server(name);
+            SERVERS.put(name, server);
+        }
+        return server;
     }
 
     /** The role that owns the database: the one its service connects as (password {@link #PASSWORD}). */
@@ -72,26 +90,73 @@ public final class TestDatabase {
         return DATABASES.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue()).collect(Collectors.joining(" "));
     }
 
-    private static void start() {
-        if (container != null) {
-            return;
+    /** One container. Its host port is fixed at creation, so its URLs stay valid across {@link #restart()}. */
+    public static final class Server {
+
+        private final GenericContainer<?> container;
+        private final int port;
+
+        private Server(String name) {
+            this.port = freePort();
+            GenericContainer<?> postgres = new GenericContainer<>(DockerImageName.parse(IMAGE))
+                    .withEnv("PG_PASSWORD", PASSWORD)
+                    .withEnv("PG_DATABASES", pgDatabases())
+                    // Test data is thrown away: no need to wait for the disk.
+                    .withCommand("-c", "fsync=off", "-c", "max_connections=200")
+                    // Compose stamps its project labels onto the images it builds; without this the
+                    // test database would show up as a container of the demo's `multisite` project.
+                    .withLabel("com.docker.compose.project", "multisite-tests")
+                    .withLabel("com.docker.compose.service", "test-postgres-" + name)
+                    .withExposedPorts(5432)
+                    .withCreateContainerCmdModifier(create -> create.getHostConfig()
+                            .withPortBindings(new PortBinding(Ports.Binding.bindPort(port), new ExposedPort(5432))))
+                    .waitingFor(Wait.forHealthcheck().withStartupTimeout(Duration.ofMinutes(2)));
+            postgres.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(postgres::stop, "stop-test-postgres-" + name));
+            this.container = postgres;
         }
-        Docker.require();
-        buildImage();
-        GenericContainer<?> postgres = new GenericContainer<>(DockerImageName.parse(IMAGE))
-                .withEnv("PG_PASSWORD", PASSWORD)
-                .withEnv("PG_DATABASES", pgDatabases())
-                // Test data is thrown away: no need to wait for the disk.
-                .withCommand("-c", "fsync=off", "-c", "max_connections=200")
-                // Compose stamps its project labels onto the images it builds; without this the
-                // test database would show up as a container of the demo's `multisite` project.
-                .withLabel("com.docker.compose.project", "multisite-tests")
-                .withLabel("com.docker.compose.service", "test-postgres")
-                .withExposedPorts(5432)
-                .waitingFor(Wait.forHealthcheck().withStartupTimeout(Duration.ofMinutes(2)));
-        postgres.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(postgres::stop, "stop-test-postgres"));
-        container = postgres;
+
+        public String jdbcUrl(String database) {
+            owner(database);
+            return "jdbc:postgresql://" + container.getHost() + ":" + port + "/" + database;
+        }
+
+        /**
+         * Restarts PostgreSQL (the whole container, as an operator or a crash would) and returns once
+         * it accepts connections again.
+         */
+        public void restart() {
+            container.getDockerClient().restartContainerCmd(container.getContainerId()).withTimeout(10).exec();
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (!accepting()) {
+                if (System.nanoTime() > deadline) {
+                    fail("PostgreSQL did not come back within 2 minutes of a restart");
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+
+        private boolean accepting() {
+            try {
+                var result = container.execInContainer("pg_isready", "-h", "127.0.0.1", "-q");
+                return result.getExitCode() == 0;
+            } catch (Exception e) {
+                return false;
+            }
+        }
+
+        private static int freePort() {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                return socket.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /** Always asks compose to build: a no-op from cache, and never a stale image after a change under deploy/. */

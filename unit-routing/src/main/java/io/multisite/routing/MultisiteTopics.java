@@ -1,5 +1,7 @@
 package io.multisite.routing;
 
+import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -12,9 +14,16 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The Kafka topics that routing and liveness run on, and how they are created. */
 public final class MultisiteTopics {
+
+    /** How long a starting service keeps trying to create its topics before it gives up. */
+    public static final Duration STARTUP_PATIENCE = Duration.ofMinutes(3);
+
+    private static final Logger log = LoggerFactory.getLogger(MultisiteTopics.class);
 
     /** Compacted, one partition: the latest routing table is always the last record of its key. */
     public static final String ROUTING = "multisite.routing";
@@ -46,17 +55,34 @@ public final class MultisiteTopics {
     }
 
     /**
-     * {@link #ensureCreated(Admin, int)} with a short-lived admin client, failing with an
-     * unchecked exception: what a service calls at start-up, since any instance may be the first.
+     * {@link #ensureCreated(Admin, int)} with a short-lived admin client: what a service calls at
+     * start-up, since any instance may be the first. See {@link #ensureCreated(String, Collection)}.
      */
     public static void ensureCreated(String bootstrapServers, int brokers) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            ensureCreated(admin, brokers);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("could not create the multisite topics on " + bootstrapServers, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating the multisite topics", e);
+        ensureCreated(bootstrapServers, topics(brokers));
+    }
+
+    /**
+     * Creates the topics that are missing, trying again for up to {@link #STARTUP_PATIENCE}. When a
+     * whole deployment starts at once, one attempt can time out (brokers still electing, a loaded
+     * machine); a service that gave up would exit, and nothing restarts it. Fails with an unchecked
+     * exception after that.
+     */
+    public static void ensureCreated(String bootstrapServers, Collection<NewTopic> topics) {
+        long deadline = System.nanoTime() + STARTUP_PATIENCE.toNanos();
+        while (true) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+                create(admin, topics);
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not create topics on " + bootstrapServers + " within " + STARTUP_PATIENCE, e);
+                }
+                log.warn("creating topics on {} failed, trying again: {}", bootstrapServers, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while creating topics", e);
+            }
         }
     }
 
@@ -66,6 +92,10 @@ public final class MultisiteTopics {
      * @param brokers the number of brokers: the replication factor and the heartbeat partition count
      */
     public static void ensureCreated(Admin admin, int brokers) throws InterruptedException, ExecutionException, TimeoutException {
+        create(admin, topics(brokers));
+    }
+
+    private static List<NewTopic> topics(int brokers) {
         short replicationFactor = (short) brokers;
         String minInsync = String.valueOf(Math.min(2, brokers));
         NewTopic routing = new NewTopic(ROUTING, 1, replicationFactor).configs(Map.of(
@@ -81,7 +111,11 @@ public final class MultisiteTopics {
                 TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "false");
         NewTopic events = new NewTopic(ROUTING_EVENTS, 1, replicationFactor).configs(durable);
         NewTopic commands = new NewTopic(CONTROLLER_COMMANDS, 1, replicationFactor).configs(durable);
-        for (NewTopic topic : List.of(routing, heartbeats, events, commands)) {
+        return List.of(routing, heartbeats, events, commands);
+    }
+
+    private static void create(Admin admin, Collection<NewTopic> topics) throws InterruptedException, ExecutionException, TimeoutException {
+        for (NewTopic topic : topics) {
             try {
                 admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {

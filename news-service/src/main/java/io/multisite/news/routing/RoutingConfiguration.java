@@ -1,9 +1,5 @@
 package io.multisite.news.routing;
 
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
-
 import io.micrometer.core.instrument.MeterRegistry;
 import io.multisite.routing.LeaseHeartbeater;
 import io.multisite.routing.MultisiteTopics;
@@ -14,8 +10,6 @@ import io.multisite.routing.RoutingTableSource;
 import io.multisite.routing.SiteLease;
 import io.multisite.routing.SiteTimings;
 import io.multisite.routing.Units;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -87,14 +81,7 @@ class RoutingConfiguration {
 
         // Every instance may be the first to start, so each one makes sure the topics exist.
         private static void createTopicsIfMissing(RoutingProperties.Kafka kafka) {
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-                MultisiteTopics.ensureCreated(admin, kafka.brokers());
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException("could not create the routing topics on " + kafka.bootstrapServers(), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while creating the routing topics", e);
-            }
+            MultisiteTopics.ensureCreated(kafka.bootstrapServers(), kafka.brokers());
         }
     }
 }

@@ -1,0 +1,92 @@
+package io.multisite.replication;
+
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.multisite.testsupport.Docker;
+import org.junit.jupiter.api.Test;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * Replication lag between two sites at a fixed write rate: rows committed at site-a, one row per
+ * transaction, on a fixed schedule (open loop: a slow apply does not slow the writers down); lag is
+ * the sink's own {@code replication.lag} timer at site-b, origin commit to local apply commit.
+ *
+ * <p>Not part of {@code verify} (the class name does not end in Tests). Run it with:
+ *
+ * <pre>
+ * ./mvnw -B -pl replication -am test -Dtest=ReplicationLagBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dbench.rate=1000 -Dbench.seconds=60
+ * </pre>
+ */
+class ReplicationLagBenchmark {
+
+    @Test
+    void measureLag() throws Exception {
+        int rate = Integer.getInteger("bench.rate", 1000);
+        int seconds = Integer.getInteger("bench.seconds", 60);
+        int warmupSeconds = Integer.getInteger("bench.warmup", 15);
+        Docker.require();
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaKraftBroker(1, 1).brokerProperties(Map.of("group.initial.rebalance.delay.ms", "0"));
+        broker.afterPropertiesSet();
+        try (TestSite a = new TestSite("bench-a", broker.getBrokersAsString()).start();
+             TestSite b = new TestSite("bench-b", broker.getBrokersAsString()).start()) {
+            await().atMost(Duration.ofMinutes(2)).until(() -> a.ready() && b.ready());
+
+            // Warm-up on another table (posts), so the measured timer (users) holds steady-state only.
+            run(rate, warmupSeconds, i -> a.createPost("bench-author", "warm-up " + i));
+            long expected = run(rate, seconds, i -> a.registerUser("bench-" + i, Instant.now()));
+            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> b.count("replication.apply.applied", "bench-a", "users") >= expected);
+
+            Timer lag = b.meters().get("replication.lag").tags("origin", "bench-a", "table", "users").timer();
+            StringBuilder report = new StringBuilder(String.format("replication lag site-a -> site-b, %d rows/s for %d s (%d rows):",
+                    rate, seconds, expected));
+            for (ValueAtPercentile percentile : lag.takeSnapshot().percentileValues()) {
+                report.append(String.format(" p%s=%.1f ms", trim(percentile.percentile() * 100), percentile.value(TimeUnit.MILLISECONDS)));
+            }
+            report.append(String.format(" max=%.1f ms mean=%.1f ms", lag.max(TimeUnit.MILLISECONDS), lag.mean(TimeUnit.MILLISECONDS)));
+            System.out.println(report);
+        } finally {
+            broker.destroy();
+        }
+    }
+
+    /** Writes at a fixed rate for a while, four writers, and returns how many rows were written. */
+    private static long run(int rate, int seconds, Write write) throws InterruptedException {
+        ScheduledExecutorService writers = Executors.newScheduledThreadPool(4);
+        AtomicLong next = new AtomicLong();
+        long total = (long) rate * seconds;
+        long periodNanos = TimeUnit.SECONDS.toNanos(1) / rate;
+        for (int w = 0; w < 4; w++) {
+            writers.scheduleAtFixedRate(() -> {
+                long i = next.getAndIncrement();
+                if (i < total) {
+                    write.row(i);
+                }
+            }, w * periodNanos, periodNanos * 4, TimeUnit.NANOSECONDS);
+        }
+        await().atMost(Duration.ofSeconds(seconds * 3L)).pollInterval(Duration.ofMillis(100)).until(() -> next.get() >= total);
+        writers.shutdownNow();
+        writers.awaitTermination(10, TimeUnit.SECONDS);
+        return total;
+    }
+
+    private static String trim(double value) {
+        return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
+    }
+
+    private interface Write {
+        void row(long i);
+    }
+}
