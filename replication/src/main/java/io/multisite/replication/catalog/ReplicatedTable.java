@@ -27,6 +27,27 @@ public record ReplicatedTable(String database, String table, String key, String 
         return "SELECT " + applyFunction + "(" + columns.stream().map(Column::placeholder).collect(Collectors.joining(", ")) + ")";
     }
 
+    /**
+     * The same call for many rows in one statement: one text array per column, unnested and cast
+     * back to the parameter types. Row order is irrelevant: every apply function is commutative
+     * (last writer wins, insert-if-absent), which is what makes redelivery in any order safe too.
+     */
+    public String applyAllSql() {
+        StringBuilder sql = new StringBuilder("SELECT ").append(applyFunction).append("(");
+        for (int i = 0; i < columns.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("c").append(i).append(columns.get(i).cast());
+        }
+        sql.append(") FROM unnest(");
+        for (int i = 0; i < columns.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("?::text[]");
+        }
+        sql.append(") AS u(");
+        for (int i = 0; i < columns.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("c").append(i);
+        }
+        return sql.append(")").toString();
+    }
+
     /** The function's arguments, read from a captured row; a missing column is an error, not a null. */
     public Object[] arguments(Map<String, Object> row) {
         Object[] arguments = new Object[columns.size()];

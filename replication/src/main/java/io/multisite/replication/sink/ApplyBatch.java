@@ -1,12 +1,15 @@
 package io.multisite.replication.sink;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Types;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import javax.sql.DataSource;
@@ -14,9 +17,11 @@ import javax.sql.DataSource;
 import io.multisite.replication.catalog.ReplicatedTable;
 
 /**
- * One transaction per local database for a polled batch. Each row is applied under a savepoint,
- * so a row the database rejects (a poison event) is rolled back alone and the rest of the batch
- * commits. The batch commits before the consumer commits its offsets.
+ * One transaction per local database for a polled batch. The rows of one table go in one statement
+ * (one round trip for hundreds of rows). If the database rejects that statement because of a row's
+ * content, the statement is rolled back to its savepoint and its rows are applied one by one, each
+ * under its own savepoint, so that only the poison row is left out. The batch commits before the
+ * consumer commits its offsets.
  */
 final class ApplyBatch implements AutoCloseable {
 
@@ -27,13 +32,58 @@ final class ApplyBatch implements AutoCloseable {
         this.dataSources = dataSources;
     }
 
+    /** What applying one row did. {@code rejection} is set when the database refused the row. */
+    record Outcome(boolean changed, String rejection) {
+    }
+
     /**
-     * @return true if the row changed the database, false if it was already there or lost the merge
-     * @throws RejectedRowException when the database refuses this row for what it contains
-     * @throws SQLException         for anything else (connection lost, function missing): the batch is retried
+     * @return one outcome per row, in order
+     * @throws SQLException for anything that is about the moment, not the rows (connection lost,
+     *                      function missing): the caller retries the whole batch
      */
-    boolean apply(String database, ReplicatedTable table, Object[] arguments) throws SQLException {
+    List<Outcome> applyAll(String database, ReplicatedTable table, List<Object[]> rows) throws SQLException {
         Connection connection = connection(database);
+        Savepoint savepoint = connection.setSavepoint();
+        try {
+            List<Outcome> outcomes = applyInOneStatement(connection, table, rows);
+            connection.releaseSavepoint(savepoint);
+            return outcomes;
+        } catch (SQLException e) {
+            if (!rejectsTheRow(e)) {
+                throw e;
+            }
+            connection.rollback(savepoint);
+        }
+        List<Outcome> outcomes = new ArrayList<>(rows.size());
+        for (Object[] row : rows) {
+            outcomes.add(applyOne(connection, table, row));
+        }
+        return outcomes;
+    }
+
+    private static List<Outcome> applyInOneStatement(Connection connection, ReplicatedTable table, List<Object[]> rows) throws SQLException {
+        int columns = table.columns().size();
+        try (PreparedStatement statement = connection.prepareStatement(table.applyAllSql())) {
+            for (int c = 0; c < columns; c++) {
+                String[] values = new String[rows.size()];
+                for (int r = 0; r < values.length; r++) {
+                    Object value = rows.get(r)[c];
+                    values[r] = value == null ? null : value.toString();
+                }
+                Array array = connection.createArrayOf("text", values);
+                statement.setArray(c + 1, array);
+            }
+            List<Outcome> outcomes = new ArrayList<>(rows.size());
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    outcomes.add(new Outcome(result.getBoolean(1), null));
+                }
+            }
+            return outcomes;
+        }
+    }
+
+    private static Outcome applyOne(Connection connection, ReplicatedTable table, Object[] arguments) throws SQLException {
         Savepoint savepoint = connection.setSavepoint();
         try (PreparedStatement statement = connection.prepareStatement(table.applySql())) {
             for (int i = 0; i < arguments.length; i++) {
@@ -49,13 +99,13 @@ final class ApplyBatch implements AutoCloseable {
                 changed = result.getBoolean(1);
             }
             connection.releaseSavepoint(savepoint);
-            return changed;
+            return new Outcome(changed, null);
         } catch (SQLException e) {
             if (!rejectsTheRow(e)) {
                 throw e;
             }
             connection.rollback(savepoint);
-            throw new RejectedRowException(e.getSQLState() + ": " + e.getMessage());
+            return new Outcome(false, e.getSQLState() + ": " + e.getMessage());
         }
     }
 
@@ -93,20 +143,12 @@ final class ApplyBatch implements AutoCloseable {
     public void close() {
         for (Connection connection : open.values()) {
             try {
-                if (!connection.getAutoCommit()) {
-                    connection.rollback();
-                }
+                connection.rollback();
                 connection.close();
             } catch (SQLException ignored) {
                 // the connection is broken; the pool discards it
             }
         }
         open.clear();
-    }
-
-    static final class RejectedRowException extends RuntimeException {
-        RejectedRowException(String message) {
-            super(message);
-        }
     }
 }

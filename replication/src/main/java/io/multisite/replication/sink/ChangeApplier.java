@@ -5,9 +5,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.multisite.replication.ReplicationProperties;
 import io.multisite.replication.catalog.Catalog;
+import io.multisite.replication.catalog.ReplicatedTable;
 import io.multisite.replication.catalog.Topics;
 import io.multisite.replication.event.EventCodec;
 import io.multisite.replication.event.ReplicationEvent;
@@ -138,33 +139,45 @@ public final class ChangeApplier implements AutoCloseable {
     }
 
     private void applyAndCommit(KafkaConsumer<String, byte[]> kafka, ConsumerRecords<String, byte[]> records) throws SQLException {
-        List<Applied> applied = new ArrayList<>();
         List<ProducerRecord<String, byte[]>> deadLetters = new ArrayList<>();
         Map<TopicPartition, WatermarkMarker> markers = new HashMap<>();
+        // Rows grouped by where they go, so that each group is one statement.
+        Map<Target, List<Pending>> groups = new LinkedHashMap<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            try {
+                Topics.Source source = Topics.parse(record.topic())
+                        .orElseThrow(() -> new IllegalArgumentException("not a replication topic of a known table"));
+                ReplicationEvent event = EventCodec.decode(record.value());
+                if (!event.origin().equals(source.origin())) {
+                    throw new IllegalArgumentException("event of " + event.origin() + " on a topic of " + source.origin());
+                }
+                if (event instanceof WatermarkMarker marker) {
+                    markers.put(new TopicPartition(record.topic(), record.partition()), marker);
+                    continue;
+                }
+                RowChange change = (RowChange) event;
+                Object[] arguments = source.table().arguments(change.row());
+                for (String database : Catalog.targets(source.table(), change.origin(), site)) {
+                    groups.computeIfAbsent(new Target(database, source.table()), t -> new ArrayList<>())
+                            .add(new Pending(record, change, arguments));
+                }
+            } catch (EventCodec.MalformedEventException | IllegalArgumentException e) {
+                deadLetters.add(deadLetter(record, e.getMessage()));
+            }
+        }
+        List<Applied> applied = new ArrayList<>();
         try (ApplyBatch batch = new ApplyBatch(dataSources)) {
-            for (ConsumerRecord<String, byte[]> record : records) {
-                TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-                try {
-                    Optional<Topics.Source> source = Topics.parse(record.topic());
-                    if (source.isEmpty()) {
-                        throw new ApplyBatch.RejectedRowException("not a replication topic of a known table");
+            for (Map.Entry<Target, List<Pending>> group : groups.entrySet()) {
+                List<Pending> pending = group.getValue();
+                List<ApplyBatch.Outcome> outcomes = batch.applyAll(group.getKey().database(), group.getKey().table(),
+                        pending.stream().map(Pending::arguments).toList());
+                for (int i = 0; i < pending.size(); i++) {
+                    ApplyBatch.Outcome outcome = outcomes.get(i);
+                    if (outcome.rejection() != null) {
+                        deadLetters.add(deadLetter(pending.get(i).record(), outcome.rejection()));
+                    } else {
+                        applied.add(new Applied(pending.get(i).change(), outcome.changed()));
                     }
-                    ReplicationEvent event = EventCodec.decode(record.value());
-                    if (!event.origin().equals(source.get().origin())) {
-                        throw new ApplyBatch.RejectedRowException("event of " + event.origin() + " on a topic of " + source.get().origin());
-                    }
-                    if (event instanceof WatermarkMarker marker) {
-                        markers.put(partition, marker);
-                        continue;
-                    }
-                    RowChange change = (RowChange) event;
-                    var table = source.get().table();
-                    Object[] arguments = table.arguments(change.row());
-                    for (String database : Catalog.targets(table, change.origin(), site)) {
-                        applied.add(new Applied(change, batch.apply(database, table, arguments)));
-                    }
-                } catch (ApplyBatch.RejectedRowException | EventCodec.MalformedEventException | IllegalArgumentException e) {
-                    deadLetters.add(deadLetter(record, e.getMessage()));
                 }
             }
             batch.commit();
@@ -259,5 +272,11 @@ public final class ChangeApplier implements AutoCloseable {
     }
 
     private record Applied(RowChange change, boolean changed) {
+    }
+
+    private record Target(String database, ReplicatedTable table) {
+    }
+
+    private record Pending(ConsumerRecord<String, byte[]> record, RowChange change, Object[] arguments) {
     }
 }

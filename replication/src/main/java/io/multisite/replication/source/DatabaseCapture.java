@@ -22,6 +22,7 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.multisite.replication.ReplicationProperties;
 import io.multisite.replication.catalog.Catalog;
 import io.multisite.replication.catalog.ReplicatedTable;
@@ -227,6 +228,7 @@ public final class DatabaseCapture implements AutoCloseable {
     private void publish(List<RecordChangeEvent<SourceRecord>> records,
                          DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
+        List<RowChange> published = new ArrayList<>();
         WatermarkMarker marker = null;
         for (RecordChangeEvent<SourceRecord> event : records) {
             if (!(event.record().value() instanceof Struct envelope) || envelope.schema().field("source") == null) {
@@ -257,9 +259,16 @@ public final class DatabaseCapture implements AutoCloseable {
             RowChange change = new RowChange(site, database, table, operation, lsn, committedAt, row);
             sent.add(producer.send(new ProducerRecord<>(Topics.of(site, replicated), String.valueOf(row.get(replicated.key())),
                     EventCodec.encode(change))));
-            meters.counter("replication.capture.published", "table", table).increment();
+            published.add(change);
         }
         awaitAll(sent);
+        long now = System.currentTimeMillis();
+        for (RowChange change : published) {
+            meters.counter("replication.capture.published", "table", change.table()).increment();
+            Timer.builder("replication.capture.lag").description("origin commit to acknowledged by Kafka")
+                    .tags("table", change.table()).register(meters)
+                    .record(Math.max(0, now - change.committedAtMillis()), TimeUnit.MILLISECONDS);
+        }
         if (marker != null) {
             awaitAll(sendMarker(marker));
         }
