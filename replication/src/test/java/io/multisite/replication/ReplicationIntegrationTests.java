@@ -14,6 +14,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -34,7 +35,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -42,12 +42,14 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Three sites, each with its own PostgreSQL server (the project's image, the services' schemas)
  * and its replication service, over one Kafka broker: what a write at one site becomes everywhere.
+ * Losing one of three brokers is shown against the compose deployment (system-tests), where the
+ * brokers are real processes.
  */
 class ReplicationIntegrationTests {
 
     private static final Duration REPLICATED = Duration.ofSeconds(60);
 
-    private static EmbeddedKafkaBroker broker;
+    private static EmbeddedKafkaKraftBroker broker;
     private static TestSite a;
     private static TestSite b;
     private static TestSite c;
@@ -55,17 +57,18 @@ class ReplicationIntegrationTests {
     @BeforeAll
     static void startSites() {
         Docker.require();
-        broker = new EmbeddedKafkaKraftBroker(1, 1).brokerProperties(Map.of("group.initial.rebalance.delay.ms", "0"));
+        broker = new EmbeddedKafkaKraftBroker(1, 1);
+        broker.brokerProperties(Map.of("group.initial.rebalance.delay.ms", "0"));
         broker.afterPropertiesSet();
-        a = new TestSite("site-a", broker.getBrokersAsString()).start();
-        b = new TestSite("site-b", broker.getBrokersAsString()).start();
-        c = new TestSite("site-c", broker.getBrokersAsString()).start();
+        a = new TestSite("site-a", broker.getBrokersAsString(), 1).start();
+        b = new TestSite("site-b", broker.getBrokersAsString(), 1).start();
+        c = new TestSite("site-c", broker.getBrokersAsString(), 1).start();
         await().atMost(Duration.ofMinutes(2)).until(() -> sites().allMatch(TestSite::ready));
     }
 
     @AfterAll
     static void stopSites() {
-        Stream.of(a, b, c).filter(java.util.Objects::nonNull).forEach(TestSite::close);
+        Stream.of(a, b, c).filter(Objects::nonNull).forEach(TestSite::close);
         if (broker != null) {
             broker.destroy();
         }
@@ -206,6 +209,23 @@ class ReplicationIntegrationTests {
         await().atMost(REPLICATED).until(a::ready);
         for (TestSite site : List.of(b, c)) {
             assertThat(site.scalar(TestSite.ACCOUNTS, "SELECT count(*) FROM ledger_entry WHERE id = ?", entryAtA)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void replicationSurvivesARestartOfTheLocalDatabase() {
+        // Committed at b just before its PostgreSQL goes down: capture must still send it, once.
+        UUID entryAtB = b.openAccount("pg-restart-b", 400);
+        b.server.restart();
+        a.openAccount("pg-restart-a", 900);
+        b.registerUser("pg-restart-user-b", Instant.now());
+
+        await().atMost(REPLICATED).until(() -> balance(b, "pg-restart-a") == 900
+                && balance(a, "pg-restart-b") == 400 && balance(c, "pg-restart-b") == 400
+                && a.scalar(TestSite.ACCOUNTS, "SELECT count(*) FROM users WHERE user_id = 'pg-restart-user-b'") == 1);
+        await().atMost(REPLICATED).until(b::ready);
+        for (TestSite site : List.of(a, c)) {
+            assertThat(site.scalar(TestSite.ACCOUNTS, "SELECT count(*) FROM ledger_entry WHERE id = ?", entryAtB)).isEqualTo(1);
         }
     }
 

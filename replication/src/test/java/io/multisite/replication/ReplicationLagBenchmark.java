@@ -39,8 +39,8 @@ class ReplicationLagBenchmark {
         Docker.require();
         EmbeddedKafkaBroker broker = new EmbeddedKafkaKraftBroker(1, 1).brokerProperties(Map.of("group.initial.rebalance.delay.ms", "0"));
         broker.afterPropertiesSet();
-        try (TestSite a = new TestSite("bench-a", broker.getBrokersAsString()).start();
-             TestSite b = new TestSite("bench-b", broker.getBrokersAsString()).start()) {
+        try (TestSite a = new TestSite("bench-a", broker.getBrokersAsString(), 1).start();
+             TestSite b = new TestSite("bench-b", broker.getBrokersAsString(), 1).start()) {
             await().atMost(Duration.ofMinutes(2)).until(() -> a.ready() && b.ready());
 
             // Warm-up on another table (posts), so the measured timer (users) holds steady-state only.

@@ -36,12 +36,14 @@ final class TestSite implements AutoCloseable {
     final String id;
     final TestDatabase.Server server;
     private final String bootstrapServers;
+    private final int brokers;
     private final Map<String, HikariDataSource> pools = new HashMap<>();
     private ConfigurableApplicationContext context;
 
-    TestSite(String id, String bootstrapServers) {
+    TestSite(String id, String bootstrapServers, int brokers) {
         this.id = id;
         this.bootstrapServers = bootstrapServers;
+        this.brokers = brokers;
         this.server = TestDatabase.server(id);
         migrate(ACCOUNTS, "account-service");
         migrate(NEWS, "news-service");
@@ -61,7 +63,7 @@ final class TestSite implements AutoCloseable {
         Map<String, String> settings = Map.of(
                 "multisite.site", id,
                 "multisite.kafka.bootstrap-servers", bootstrapServers,
-                "multisite.kafka.brokers", "1",
+                "multisite.kafka.brokers", String.valueOf(brokers),
                 "multisite.databases.accounts.url", server.jdbcUrl(ACCOUNTS),
                 "multisite.databases.news.url", server.jdbcUrl(NEWS),
                 "multisite.databases.accounts.username", "replication",

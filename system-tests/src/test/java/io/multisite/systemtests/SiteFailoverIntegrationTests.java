@@ -57,26 +57,42 @@ class SiteFailoverIntegrationTests {
     @Test
     @Order(2)
     void aUserRegisteredAtHomeReachesEverySiteWithItsBalance() {
-        String userId = "replicated-" + System.nanoTime();
+        registerAtHomeAndAwaitEverywhere("replicated-" + System.nanoTime(), 2500);
+    }
+
+    @Test
+    @Order(3)
+    void replicationCarriesOnWhileOneKafkaBrokerIsDown() {
+        compose.compose(Duration.ofMinutes(2), "kill", "kafka-b");
+        try {
+            registerAtHomeAndAwaitEverywhere("broker-down-" + System.nanoTime(), 700);
+        } finally {
+            compose.compose(Duration.ofMinutes(10), "up", "-d", "--wait", "--wait-timeout", "600", "kafka-b");
+        }
+    }
+
+    /** Registers at the user's home site, then waits for the user and the balance at every site. */
+    private static void registerAtHomeAndAwaitEverywhere(String userId, long balance) {
         String home = routingTable("a").owner(Units.DEFAULT.of(userId));
-        String body = "{\"userId\":\"" + userId + "\",\"password\":\"correct-horse\",\"initialBalance\":2500}";
+        String body = "{\"userId\":\"" + userId + "\",\"password\":\"correct-horse\",\"initialBalance\":" + balance + "}";
         String homeService = "account-service-" + home.substring("site-".length());
+        // 503 only while the site (re)gains its lease after a broker was lost.
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
                 assertThat(register(homeService, body)).contains("HTTP/1.1 201"));
         long registered = System.nanoTime();
 
         // The user row and the opening ledger entry travel by CDC; each site derives the balance.
         for (String site : List.of("a", "b", "c")) {
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                     assertThat(accountsQuery(site, "SELECT count(*) || ':' || coalesce(sum(balance), 0) FROM accounts a JOIN users u USING (user_id) "
-                            + "WHERE user_id = '" + userId + "'")).isEqualTo("1:2500"));
+                            + "WHERE user_id = '" + userId + "'")).isEqualTo("1:" + balance));
         }
         log.info("{} registered at {} and visible with its balance at every site {} ms later", userId, home,
                 Duration.ofNanos(System.nanoTime() - registered).toMillis());
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aSiteThatDiesLosesItsUnitsWithinSeconds() {
         RoutingTable before = routingTable("a");
         assertThat(before.siteState("site-c")).isEqualTo(SiteState.UP);
