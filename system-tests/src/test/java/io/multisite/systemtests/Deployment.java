@@ -26,14 +26,14 @@ final class Deployment {
             // volumes behind; starting from them would test yesterday's state, or clash with it.
             candidate.compose(Duration.ofMinutes(3), "down", "-v", "--remove-orphans", "--timeout", "5");
             long started = System.nanoTime();
-            String[] up = {"up", "-d", "--build", "--wait", "--wait-timeout", "600"};
-            Compose.Result first = candidate.run(Duration.ofMinutes(20), null, up);
+            String[] up = {"up", "-d", "--build", "--wait", "--wait-timeout", "900"};
+            Compose.Result first = candidate.run(Duration.ofMinutes(25), null, up);
             if (first.exitCode() != 0) {
                 // One more attempt, on the record: a container that lost a start-up race on a
                 // loaded two-core machine is restarted by `up`; a real defect fails again.
                 log.warn("first bring-up failed (exit {}):\n{}\ncontainers:\n{}", first.exitCode(),
                         Compose.tail(first.output()), candidate.run(Duration.ofMinutes(1), null, "ps", "-a").output());
-                candidate.compose(Duration.ofMinutes(20), up);
+                candidate.compose(Duration.ofMinutes(25), up);
             }
             log.info("deployment healthy after {} s (build included)", Duration.ofNanos(System.nanoTime() - started).toSeconds());
             if (!"true".equalsIgnoreCase(System.getenv("MULTISITE_KEEP_RUNNING"))) {

@@ -67,7 +67,7 @@ class SiteFailoverIntegrationTests {
         try {
             registerAtHomeAndAwaitEverywhere("broker-down-" + System.nanoTime(), 700);
         } finally {
-            compose.compose(Duration.ofMinutes(10), "up", "-d", "--wait", "--wait-timeout", "600", "kafka-b");
+            compose.compose(Duration.ofMinutes(11), "up", "-d", "--wait", "--wait-timeout", "600", "kafka-b");
         }
     }
 
@@ -118,7 +118,7 @@ class SiteFailoverIntegrationTests {
             }
             assertThat(routingTable("b").epoch()).as("every controller follows the same table").isEqualTo(after.epoch());
         } finally {
-            compose.compose(Duration.ofMinutes(10), "up", "-d", "--wait", "--wait-timeout", "600");
+            compose.compose(Duration.ofMinutes(16), "up", "-d", "--wait", "--wait-timeout", "900");
         }
         RoutingTable rejoined = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
                 .until(() -> routingTable("a"), t -> t.siteState("site-c") == SiteState.UP);
