@@ -133,6 +133,7 @@ public final class TestDatabase {
                     fail("PostgreSQL did not come back within 2 minutes of a restart");
                 }
                 try {
+                    // Poll interval of the pg_isready condition above, bounded by the deadline.
                     Thread.sleep(100);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

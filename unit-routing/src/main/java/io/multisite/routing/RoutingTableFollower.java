@@ -143,6 +143,7 @@ public final class RoutingTableFollower implements RoutingTableSource, AutoClose
 
     private void backOff() {
         try {
+            // Paces retries after a failed poll (broker away); readiness itself is the caught-up check.
             Thread.sleep(500);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -97,7 +97,7 @@ public final class HeartbeatMonitor implements AutoCloseable {
                                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
                         if (partitions.isEmpty()) {
                             partitions = null;
-                            Thread.sleep(500); // the topic is not created yet
+                            Thread.sleep(500); // paces retries: the topic is not created yet
                             continue;
                         }
                         consumer.assign(partitions);

@@ -250,6 +250,7 @@ public final class ChangeApplier implements AutoCloseable {
 
     private void pause(Duration duration) {
         try {
+            // Paces retries of a failed batch (growing backoff); progress is measured by offsets and watermarks.
             Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -312,6 +312,7 @@ public final class DatabaseCapture implements AutoCloseable {
 
     private static void sleepQuietly(Duration duration) {
         try {
+            // Paces the engine restart loop (growing backoff); nothing waits on this for readiness.
             Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
