@@ -91,6 +91,12 @@ prop group.initial.rebalance.delay.ms 0
 # within ~30 s instead of 300 s, so leaders are balanced over the sites again.
 prop leader.imbalance.check.interval.seconds 30
 
+# ---- threads: sized for a few cores shared with the whole deployment -------------------
+# The defaults (3 network, 8 I/O threads) suit a dedicated server; here they only add
+# wake-ups and context switches. Raise them with KAFKA_CFG_* on real hardware.
+prop num.network.threads              2
+prop num.io.threads                   4
+
 # ---- overrides: KAFKA_CFG_FOO_BAR=x  ->  foo.bar=x ---------------------------------------
 while IFS='=' read -r name _; do
   [[ $name == KAFKA_CFG_* ]] || continue

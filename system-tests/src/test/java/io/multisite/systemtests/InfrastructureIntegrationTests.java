@@ -129,10 +129,13 @@ class InfrastructureIntegrationTests {
                 "--config", "min.insync.replicas=2", "--config", config);
     }
 
-    /** The newest routing table on the topic, read the way a follower would: from the beginning, highest epoch wins. */
+    /**
+     * The newest routing table on the topic, read the way a follower does: its one partition
+     * assigned (no consumer group to join), from the beginning, highest epoch wins.
+     */
     private RoutingTable readRoutingTable(String broker) {
         String consumed = compose.exec(broker, "kafka-tool", "console-consumer", "--bootstrap-server", ALL_BROKERS,
-                "--topic", MultisiteTopics.ROUTING, "--from-beginning", "--timeout-ms", "15000",
+                "--topic", MultisiteTopics.ROUTING, "--partition", "0", "--offset", "earliest", "--timeout-ms", "20000",
                 "--isolation-level", "read_committed");
         return consumed.lines().filter(l -> l.startsWith("{")).map(RoutingTableJson::read)
                 .reduce((a, b) -> b.epoch() > a.epoch() ? b : a)

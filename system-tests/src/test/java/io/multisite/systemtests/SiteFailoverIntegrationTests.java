@@ -84,7 +84,7 @@ class SiteFailoverIntegrationTests {
         // The user row and the opening ledger entry travel by CDC; each site derives the balance.
         // Generous: with a broker down and the machine loaded this has taken 80 s (13-17 s otherwise).
         for (String site : List.of("a", "b", "c")) {
-            await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+            await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
                     assertThat(accountsQuery(site, "SELECT count(*) || ':' || coalesce(sum(balance), 0) FROM accounts a JOIN users u USING (user_id) "
                             + "WHERE user_id = '" + userId + "'")).isEqualTo("1:" + balance));
         }
@@ -105,7 +105,7 @@ class SiteFailoverIntegrationTests {
         compose.docker(Duration.ofMinutes(1), concat("kill", siteC.lines().toArray(String[]::new)));
         long killedAt = System.nanoTime();
         try {
-            RoutingTable after = await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(250))
+            RoutingTable after = await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(500))
                     .until(() -> routingTable("a"), t -> t.siteState("site-c") == SiteState.DEAD);
             Duration failover = Duration.ofNanos(System.nanoTime() - killedAt);
             log.info("site-c declared DEAD and its {} units re-homed {} ms after the site was killed", siteCUnits.size(), failover.toMillis());
@@ -121,7 +121,7 @@ class SiteFailoverIntegrationTests {
         } finally {
             compose.compose(Duration.ofMinutes(16), "up", "-d", "--wait", "--wait-timeout", "900");
         }
-        RoutingTable rejoined = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+        RoutingTable rejoined = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> routingTable("a"), t -> t.siteState("site-c") == SiteState.UP);
         assertThat(rejoined.unitsOwnedBy("site-c")).as("a returning site owns nothing until units are moved back").isEmpty();
     }

@@ -59,8 +59,9 @@ public final class RoutingTableFollower implements RoutingTableSource, AutoClose
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // A new table must reach every site within a fraction of a second, not after a fetch wait.
-        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        // fetch.max.wait.ms stays at its default (500 ms): it bounds only how long the broker parks
+        // an idle fetch; a new table (its commit marker) completes the parked fetch at once. A
+        // smaller value buys no latency and multiplies idle requests by every follower in the system.
         config.put("socket.connection.setup.timeout.ms", 1000);
         config.put("socket.connection.setup.timeout.max.ms", 2000);
         config.put("reconnect.backoff.max.ms", 500);

@@ -45,7 +45,6 @@ public final class HeartbeatMonitor implements AutoCloseable {
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-heartbeats");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
         config.put("socket.connection.setup.timeout.ms", 1000);
         config.put("socket.connection.setup.timeout.max.ms", 2000);
         config.put("reconnect.backoff.max.ms", 500);
