@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.multisite.controller.catchup.ReplicationPositions;
 import io.multisite.controller.failover.FailoverLoop;
 import io.multisite.controller.liveness.HeartbeatMonitor;
 import io.multisite.routing.MultisiteTopics;
@@ -52,11 +53,18 @@ class ControllerConfiguration {
         }
 
         @Bean(destroyMethod = "close")
+        ReplicationPositions replicationPositions(ControllerProperties properties, RoutingTableFollower follower) {
+            // After the follower: it creates the topics.
+            return new ReplicationPositions(properties.kafka().bootstrapServers(), clientId(properties)).start();
+        }
+
+        @Bean(destroyMethod = "close")
         FailoverLoop failoverLoop(ControllerProperties properties, SiteTimings timings, RoutingTableFollower follower,
-                                  HeartbeatMonitor monitor, MeterRegistry meters) {
+                                  HeartbeatMonitor monitor, ReplicationPositions positions, MeterRegistry meters) {
             return new FailoverLoop(clientId(properties), properties.controller().cityOfSite(), properties.units(), timings,
                     properties.controller().tick(), properties.controller().startupGrace(), properties.kafka().bootstrapServers(),
-                    properties.controller().electionSessionTimeout(), follower, monitor, Clock.systemUTC(), meters).start();
+                    properties.controller().electionSessionTimeout(), follower, monitor, positions,
+                    properties.controller().ledgerDatabase(), Clock.systemUTC(), meters).start();
         }
 
         @Bean(destroyMethod = "close")

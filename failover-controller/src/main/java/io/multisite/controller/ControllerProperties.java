@@ -37,8 +37,11 @@ public record ControllerProperties(String site, String instanceId, int units, Ka
      * @param startupGrace           how long a site never heard from may stay silent before it is declared dead
      * @param electionSessionTimeout how long a dead leader keeps leading, at most
      * @param adminToken             the bearer token of the admin API (ADMIN_TOKEN)
+     * @param ledgerDatabase         the database holding balances, whose replication a unit's new owner
+     *                               must have caught up on before it takes debits (LEDGER_DATABASE)
      */
-    public record Controller(String sites, Duration tick, Duration startupGrace, Duration electionSessionTimeout, String adminToken) {
+    public record Controller(String sites, Duration tick, Duration startupGrace, Duration electionSessionTimeout, String adminToken,
+                             String ledgerDatabase) {
 
         /** Site id to city, in the configured order. */
         public Map<String, String> cityOfSite() {

@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.multisite.controller.catchup.ReplicationPositions;
 import io.multisite.controller.failover.AdminCommand;
 import io.multisite.controller.failover.FailoverLoop;
 import io.multisite.controller.leadership.RoutingPublisher;
@@ -21,6 +23,7 @@ import io.multisite.controller.liveness.HeartbeatMonitor;
 import io.multisite.routing.LeaseHeartbeater;
 import io.multisite.routing.MultisiteTopics;
 import io.multisite.routing.NanoClock;
+import io.multisite.routing.PositionReport;
 import io.multisite.routing.RoutingTable;
 import io.multisite.routing.RoutingTableFollower;
 import io.multisite.routing.SiteLease;
@@ -56,6 +59,7 @@ class FailoverKafkaIntegrationTests {
     private static final Logger log = LoggerFactory.getLogger(FailoverKafkaIntegrationTests.class);
     private static final Map<String, String> CITIES = Map.of("site-a", "beijing", "site-b", "beijing", "site-c", "guangzhou");
     private static final SiteTimings TIMINGS = SiteTimings.DEFAULTS;
+    private static final String LEDGER = "accounts";
 
     private EmbeddedKafkaBroker broker;
     private String bootstrap;
@@ -63,6 +67,7 @@ class FailoverKafkaIntegrationTests {
     private final Map<String, LeaseHeartbeater> heartbeats = new java.util.HashMap<>();
     private final Map<String, HeartbeatMonitor> monitors = new java.util.HashMap<>();
     private RoutingTableFollower observer;
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     @BeforeEach
     void startBrokerAndSites() {
@@ -184,6 +189,99 @@ class FailoverKafkaIntegrationTests {
         assertThat(routingEvents()).anySatisfy(e -> assertThat(e).contains("admin force_activate: accepting the loss").contains("acceptedLoss"));
     }
 
+    @Test
+    void countsASitesSilenceEvenWhileOthersKeepTheHeartbeatTopicBusy() throws Exception {
+        HeartbeatMonitor monitor = track(new HeartbeatMonitor(bootstrap, "busy", NanoClock.SYSTEM).start());
+        await().atMost(Duration.ofSeconds(20)).until(() -> monitor.heardFrom("site-c"));
+        heartbeats.remove("site-c").close();
+        long silentSince = System.nanoTime();
+        // Far more heartbeats than a real deployment sends: at no instant has the monitor read all of them.
+        AtomicBoolean flooding = new AtomicBoolean(true);
+        Thread flood = new Thread(() -> {
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new StringSerializer())) {
+                while (flooding.get()) {
+                    producer.send(new ProducerRecord<>(MultisiteTopics.HEARTBEATS, 0, "site-a", "{\"site\":\"site-a\"}")).get();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        flood.start();
+        try {
+            await().atMost(TIMINGS.deadAfter().plusSeconds(5)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> monitor.silence("site-c").compareTo(TIMINGS.deadAfter()) >= 0);
+            log.info("busy topic: site-c's silence reached dead-after {} ms after its last heartbeat",
+                    Duration.ofNanos(System.nanoTime() - silentSince).toMillis());
+            assertThat(monitor.silence("site-a")).as("the flooding site is not silent").isLessThan(Duration.ofSeconds(1));
+        } finally {
+            flooding.set(false);
+            flood.join(10_000);
+        }
+    }
+
+    @Test
+    void aRecoveringUnitTakesDebitsOnlyOnceItsNewOwnerHasAppliedTheDeadSitesLastWrites() throws Exception {
+        controller("ctl-a");
+        RoutingTable first = observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
+        int unit = first.unitsOwnedBy("site-c").get(0);
+        command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.MARK_DEAD, "site-c", null, "drill", Instant.now()));
+        RoutingTable dead = awaitTable(t -> t.siteState("site-c") == SiteState.DEAD, Duration.ofSeconds(20));
+        String newOwner = dead.owner(unit);
+        long since = dead.unit(unit).since();
+        assertThat(dead.unit(unit).catchUpFrom()).containsExactly("site-c");
+
+        // A position site-c reported before it lost the unit proves nothing, however far it is applied.
+        report(PositionReport.own("site-c", LEDGER, 100, since - 1, Instant.now()));
+        report(watermark(newOwner, "site-c", 10_000));
+        assertStays(unit, UnitState.RECOVERING);
+
+        // Taken after the unit left: the new owner must apply up to it, and not one byte less.
+        report(PositionReport.own("site-c", LEDGER, 20_000, since, Instant.now()));
+        assertStays(unit, UnitState.RECOVERING);
+        report(watermark(newOwner, "site-c", 19_999));
+        assertStays(unit, UnitState.RECOVERING);
+        report(watermark(newOwner, "site-c", 20_000));
+        RoutingTable reconciled = awaitTable(t -> t.unitState(unit) == UnitState.ACTIVE, Duration.ofSeconds(10));
+        assertThat(reconciled.owner(unit)).isEqualTo(newOwner);
+        assertThat(routingEvents()).anySatisfy(e -> assertThat(e).contains("\"cause\":\"caught up\"").contains("\"" + unit + "\":\"" + newOwner + "\""));
+        // Recorded by the leader right after its follower saw the new table, so possibly just after ours did.
+        await().atMost(Duration.ofSeconds(5)).until(() -> meters.timer("multisite.recovery.duration").count() >= 1);
+    }
+
+    @Test
+    void aPlannedMoveFencesTheUnitUntilTheTargetHasCaughtUpThenActivatesItThere() throws Exception {
+        controller("ctl-a");
+        RoutingTable first = observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
+        int unit = first.unitsOwnedBy("site-a").get(0);
+        command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.MOVE, "site-c", unit, "rebalance", Instant.now()));
+        RoutingTable fenced = awaitTable(t -> t.unitState(unit) == UnitState.FENCED, Duration.ofSeconds(20));
+        assertThat(fenced.owner(unit)).as("nobody writes a FENCED unit: not the owner, not the target").isEqualTo("site-a");
+        assertThat(fenced.unit(unit).moveTo()).isEqualTo("site-c");
+
+        report(PositionReport.own("site-a", LEDGER, 5_000, fenced.epoch(), Instant.now()));
+        report(watermark("site-c", "site-a", 4_999));
+        assertStays(unit, UnitState.FENCED);
+        report(watermark("site-c", "site-a", 5_000));
+        RoutingTable moved = awaitTable(t -> t.unitState(unit) == UnitState.ACTIVE, Duration.ofSeconds(10));
+        assertThat(moved.owner(unit)).isEqualTo("site-c");
+        assertThat(moved.epoch()).isEqualTo(fenced.epoch() + 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> meters.timer("multisite.switchover.pause").count() == 1);
+        log.info("switchover pause of unit {}: {} ms", unit, meters.timer("multisite.switchover.pause").totalTime(java.util.concurrent.TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    void aMoveWhoseTargetDiesIsAbandonedAndTheUnitGoesBackToItsOwner() throws Exception {
+        controller("ctl-a");
+        RoutingTable first = observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
+        int unit = first.unitsOwnedBy("site-a").get(0);
+        command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.MOVE, "site-c", unit, null, Instant.now()));
+        awaitTable(t -> t.unitState(unit) == UnitState.FENCED, Duration.ofSeconds(20));
+        command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.DRAIN, "site-c", null, null, Instant.now()));
+        RoutingTable back = awaitTable(t -> t.unitState(unit) == UnitState.ACTIVE, Duration.ofSeconds(10));
+        assertThat(back.owner(unit)).isEqualTo("site-a");
+    }
+
     private FailoverLoop controller(String instance) {
         return controller(instance, Duration.ofSeconds(60));
     }
@@ -192,8 +290,27 @@ class FailoverKafkaIntegrationTests {
         RoutingTableFollower follower = track(new RoutingTableFollower(bootstrap, instance + "-routing").start());
         HeartbeatMonitor monitor = track(new HeartbeatMonitor(bootstrap, instance, NanoClock.SYSTEM).start());
         monitors.put(instance, monitor);
+        ReplicationPositions positions = track(new ReplicationPositions(bootstrap, instance).start());
         return track(new FailoverLoop(instance, CITIES, 64, TIMINGS, Duration.ofMillis(250), startupGrace, bootstrap, Duration.ofSeconds(6),
-                follower, monitor, Clock.systemUTC(), new SimpleMeterRegistry()).start());
+                follower, monitor, positions, LEDGER, Clock.systemUTC(), meters).start());
+    }
+
+    /** What the old owner's guard reports (PositionReporter) and what the new owner's replication publishes. */
+    private void report(PositionReport report) throws Exception {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(MultisiteTopics.WATERMARKS, report.key(), report.toJson())).get();
+        }
+    }
+
+    private static PositionReport watermark(String site, String origin, long lsn) {
+        return new PositionReport(site, origin, LEDGER, lsn, 0, Instant.now());
+    }
+
+    /** Holds for a while (the controller ticks every 250 ms), measured rather than slept. */
+    private void assertStays(int unit, UnitState state) {
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(50))
+                .until(() -> observer.current().map(t -> t.unitState(unit) == state).orElse(false));
     }
 
     private void startHeartbeats(String site) {

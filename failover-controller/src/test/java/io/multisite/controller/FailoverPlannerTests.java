@@ -32,7 +32,7 @@ class FailoverPlannerTests {
         assertThat(plan.declaredDead()).containsExactly("site-a");
         assertThat(plan.moved()).hasSize(22).allSatisfy((unit, site) -> assertThat(site).isEqualTo("site-b"));
         for (int unit : initial.unitsOwnedBy("site-a")) {
-            assertThat(table.unit(unit)).isEqualTo(new UnitAssignment("site-b", RECOVERING));
+            assertThat(table.unit(unit)).isEqualTo(new UnitAssignment("site-b", RECOVERING, null, Set.of("site-a"), 2));
         }
         assertThat(table.unitsOwnedBy("site-c")).allSatisfy(unit -> assertThat(table.unitState(unit)).isEqualTo(ACTIVE));
     }

@@ -42,7 +42,7 @@ public final class Tables {
 
     /** A planned move of one unit, as one epoch. */
     public static RoutingTable moved(RoutingTable table, int unit, String toSite) {
-        return table.change().fence(unit).completeMove(unit, toSite).apply();
+        return table.change().fence(unit, toSite).completeMove(unit).apply();
     }
 
     /** A session token of the shape account-service issues; the gateway never checks the signature. */

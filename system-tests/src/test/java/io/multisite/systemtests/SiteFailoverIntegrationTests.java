@@ -121,9 +121,47 @@ class SiteFailoverIntegrationTests {
         } finally {
             compose.compose(Duration.ofMinutes(16), "up", "-d", "--wait", "--wait-timeout", "900");
         }
+        long restoredAt = System.nanoTime();
         RoutingTable rejoined = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> routingTable("a"), t -> t.siteState("site-c") == SiteState.UP);
         assertThat(rejoined.unitsOwnedBy("site-c")).as("a returning site owns nothing until units are moved back").isEmpty();
+
+        // Reconciliation: site-c reports its WAL position, the new owners apply site-c's changes up
+        // to it, and only then do the units take debits again. Generous: the returning site's
+        // replication first catches up on everything it missed.
+        RoutingTable reconciled = await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> routingTable("a"), t -> siteCUnits.stream().allMatch(u -> t.unitState(u) == UnitState.ACTIVE));
+        log.info("site-c's {} former units reconciled and ACTIVE {} ms after the site was restored", siteCUnits.size(),
+                Duration.ofNanos(System.nanoTime() - restoredAt).toMillis());
+        assertThat(reconciled.unitsOwnedBy("site-c")).isEmpty();
+    }
+
+    @Test
+    @Order(5)
+    void anOperatorMovesAUnitAndItsNewOwnerServesItOnceCaughtUp() {
+        String userId = "moved-" + System.nanoTime();
+        registerAtHomeAndAwaitEverywhere(userId, 300);
+        int unit = Units.DEFAULT.of(userId);
+        RoutingTable before = routingTable("a");
+        String from = before.owner(unit);
+        String to = List.of("site-a", "site-b", "site-c").stream()
+                .filter(s -> !s.equals(from) && before.siteState(s) == SiteState.UP).findFirst().orElseThrow();
+
+        String accepted = compose.exec("failover-controller-b", "curl", "-s", "-i", "-X", "POST",
+                "-H", "Authorization: Bearer development-only-admin-token",
+                "localhost:8080/admin/units/" + unit + "/move?to=" + to + "&reason=system-test");
+        assertThat(accepted).contains("HTTP/1.1 202").contains("\"action\":\"MOVE\"");
+        long requested = System.nanoTime();
+        RoutingTable moved = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> routingTable("a"), t -> t.owner(unit).equals(to) && t.unitState(unit) == UnitState.ACTIVE);
+        log.info("unit {} moved from {} to {}: ACTIVE there {} ms after the request (epoch {})", unit, from, to,
+                Duration.ofNanos(System.nanoTime() - requested).toMillis(), moved.epoch());
+
+        String body = "{\"userId\":\"" + userId + "\",\"password\":\"correct-horse\",\"initialBalance\":1}";
+        // The new owner takes the unit's writes, and knows the user already; the old owner sends clients on.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                assertThat(register("account-service-" + to.substring("site-".length()), body)).contains("HTTP/1.1 409").contains("user_exists"));
+        assertThat(register("account-service-" + from.substring("site-".length()), body)).contains("HTTP/1.1 421").contains("X-Owner-Site: " + to);
     }
 
     private static String register(String service, String body) {

@@ -47,6 +47,12 @@ public final class MultisiteTopics {
      */
     public static final String CONTROLLER_COMMANDS = "multisite.controller-commands";
 
+    /**
+     * Compacted, one partition: each site's replication watermarks and each site's own WAL position
+     * ({@link PositionReport}), which together tell the controller when a unit's new owner has caught up.
+     */
+    public static final String WATERMARKS = "multisite.replication-watermarks";
+
     private MultisiteTopics() {
     }
 
@@ -111,7 +117,15 @@ public final class MultisiteTopics {
                 TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "false");
         NewTopic events = new NewTopic(ROUTING_EVENTS, 1, replicationFactor).configs(durable);
         NewTopic commands = new NewTopic(CONTROLLER_COMMANDS, 1, replicationFactor).configs(durable);
-        return List.of(routing, heartbeats, events, commands);
+        return List.of(routing, heartbeats, events, commands, watermarks(brokers));
+    }
+
+    /** The {@link #WATERMARKS} topic, as every service that writes or reads it creates it. */
+    public static NewTopic watermarks(int brokers) {
+        return new NewTopic(WATERMARKS, 1, (short) brokers).configs(Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(Math.min(2, brokers)),
+                TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "false"));
     }
 
     private static void create(Admin admin, Collection<NewTopic> topics) throws InterruptedException, ExecutionException, TimeoutException {

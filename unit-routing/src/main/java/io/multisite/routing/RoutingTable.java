@@ -6,7 +6,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -17,8 +19,9 @@ import java.util.regex.Pattern;
  * {@link IllegalTransitionException}. The allowed moves:
  *
  * <pre>
- *   unit  ACTIVE     --fence-------------&gt; FENCED       (planned move starts; nobody writes)
- *   unit  FENCED     --completeMove(to)--&gt; ACTIVE @to   (new owner has caught up)
+ *   unit  ACTIVE     --fence(to)---------&gt; FENCED       (planned move starts; nobody writes)
+ *   unit  FENCED     --completeMove------&gt; ACTIVE @to   (new owner has caught up)
+ *   unit  FENCED     --unfence-----------&gt; ACTIVE       (move abandoned; the owner never stopped being it)
  *   unit  any @dead  --takeOver(to)------&gt; RECOVERING @to (owner's site is DEAD)
  *   unit  RECOVERING --activate----------&gt; ACTIVE       (reconciled, or loss accepted)
  *   site  UP         --drain-------------&gt; DRAINING
@@ -54,6 +57,14 @@ public record RoutingTable(long epoch, List<UnitAssignment> units, Map<String, S
             if (!sites.containsKey(assignment.owner())) {
                 throw new IllegalArgumentException("unit " + unit + " is owned by unknown site " + assignment.owner());
             }
+            if (assignment.moveTo() != null && !sites.containsKey(assignment.moveTo())) {
+                throw new IllegalArgumentException("unit " + unit + " moves to unknown site " + assignment.moveTo());
+            }
+            for (String site : assignment.catchUpFrom()) {
+                if (!sites.containsKey(site)) {
+                    throw new IllegalArgumentException("unit " + unit + " catches up from unknown site " + site);
+                }
+            }
         }
         units = List.copyOf(units);
         sites = Collections.unmodifiableMap(new TreeMap<>(sites));
@@ -75,7 +86,7 @@ public record RoutingTable(long epoch, List<UnitAssignment> units, Map<String, S
         });
         List<UnitAssignment> units = new ArrayList<>(unitCount);
         for (int unit = 0; unit < unitCount; unit++) {
-            units.add(new UnitAssignment(siteIds.get(unit % siteIds.size()), UnitState.ACTIVE));
+            units.add(UnitAssignment.active(siteIds.get(unit % siteIds.size())));
         }
         return new RoutingTable(1, units, sites);
     }
@@ -133,12 +144,16 @@ public record RoutingTable(long epoch, List<UnitAssignment> units, Map<String, S
         return new Change(this);
     }
 
-    public RoutingTable fence(int unit) {
-        return change().fence(unit).apply();
+    public RoutingTable fence(int unit, String toSite) {
+        return change().fence(unit, toSite).apply();
     }
 
-    public RoutingTable completeMove(int unit, String toSite) {
-        return change().completeMove(unit, toSite).apply();
+    public RoutingTable completeMove(int unit) {
+        return change().completeMove(unit).apply();
+    }
+
+    public RoutingTable unfence(int unit) {
+        return change().unfence(unit).apply();
     }
 
     public RoutingTable takeOver(int unit, String toSite) {
@@ -175,33 +190,56 @@ public record RoutingTable(long epoch, List<UnitAssignment> units, Map<String, S
             this.sites = new TreeMap<>(base.sites);
         }
 
-        public Change fence(int unit) {
+        /** Starts a planned move: from this epoch on nobody writes the unit until {@code toSite} has caught up. */
+        public Change fence(int unit, String toSite) {
             UnitAssignment current = current(unit);
             require(current.state() == UnitState.ACTIVE, "unit %d is %s, only an ACTIVE unit can be fenced", unit, current.state());
             require(sites.get(current.owner()) != SiteState.DEAD, "unit %d belongs to DEAD site %s: take it over instead", unit, current.owner());
-            return set(unit, new UnitAssignment(current.owner(), UnitState.FENCED));
+            require(!current.owner().equals(toSite), "unit %d already belongs to %s", unit, toSite);
+            requireUp(toSite, unit);
+            return set(unit, new UnitAssignment(current.owner(), UnitState.FENCED, toSite, Set.of(current.owner()), nextEpoch()));
         }
 
-        public Change completeMove(int unit, String toSite) {
+        /** Hands a FENCED unit to the site it was moving to, which must still be UP. */
+        public Change completeMove(int unit) {
             UnitAssignment current = current(unit);
             require(current.state() == UnitState.FENCED, "unit %d is %s, only a FENCED unit can complete a move", unit, current.state());
-            requireUp(toSite, unit);
-            return set(unit, new UnitAssignment(toSite, UnitState.ACTIVE));
+            requireUp(current.moveTo(), unit);
+            return set(unit, UnitAssignment.active(current.moveTo()));
         }
 
+        /**
+         * Gives a FENCED unit back to its owner, for a move that cannot complete (the target is no
+         * longer UP). Safe without any catch-up: nobody but the owner has written the unit.
+         */
+        public Change unfence(int unit) {
+            UnitAssignment current = current(unit);
+            require(current.state() == UnitState.FENCED, "unit %d is %s, only a FENCED unit can be unfenced", unit, current.state());
+            require(sites.get(current.owner()) != SiteState.DEAD, "unit %d belongs to DEAD site %s: take it over instead", unit, current.owner());
+            return set(unit, UnitAssignment.active(current.owner()));
+        }
+
+        /**
+         * Moves a DEAD site's unit to {@code toSite} as RECOVERING. The dead owner joins the sites to
+         * catch up from (with those of an earlier, unfinished recovery), since its last writes may
+         * not have been replicated.
+         */
         public Change takeOver(int unit, String toSite) {
             UnitAssignment current = current(unit);
             require(sites.get(current.owner()) == SiteState.DEAD, "unit %d belongs to %s site %s, only a DEAD site's units can be taken over",
                     unit, sites.get(current.owner()), current.owner());
             requireUp(toSite, unit);
-            return set(unit, new UnitAssignment(toSite, UnitState.RECOVERING));
+            Set<String> catchUpFrom = new TreeSet<>(current.catchUpFrom());
+            catchUpFrom.add(current.owner());
+            catchUpFrom.remove(toSite);
+            return set(unit, new UnitAssignment(toSite, UnitState.RECOVERING, null, catchUpFrom, nextEpoch()));
         }
 
         public Change activate(int unit) {
             UnitAssignment current = current(unit);
             require(current.state() == UnitState.RECOVERING, "unit %d is %s, only a RECOVERING unit can be activated", unit, current.state());
             require(sites.get(current.owner()) == SiteState.UP, "unit %d belongs to %s site %s", unit, sites.get(current.owner()), current.owner());
-            return set(unit, new UnitAssignment(current.owner(), UnitState.ACTIVE));
+            return set(unit, UnitAssignment.active(current.owner()));
         }
 
         public Change drain(String site) {
@@ -243,6 +281,10 @@ public record RoutingTable(long epoch, List<UnitAssignment> units, Map<String, S
                 throw new IllegalTransitionException("an empty change would bump the epoch for nothing");
             }
             return new RoutingTable(Math.addExact(base.epoch, 1), Arrays.asList(units), sites);
+        }
+
+        private long nextEpoch() {
+            return base.epoch + 1;
         }
 
         private void requireUp(String site, int unit) {

@@ -4,7 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -13,7 +15,9 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <pre>
  * {"epoch":7,
- *  "units":[{"unit":0,"owner":"site-a","state":"ACTIVE"}, ...],
+ *  "units":[{"unit":0,"owner":"site-a","state":"ACTIVE"},
+ *           {"unit":1,"owner":"site-c","state":"RECOVERING","catchUpFrom":["site-b"],"since":6},
+ *           {"unit":2,"owner":"site-a","state":"FENCED","moveTo":"site-c","catchUpFrom":["site-a"],"since":7}, ...],
  *  "sites":{"site-a":"UP","site-b":"DEAD","site-c":"UP"}}
  * </pre>
  *
@@ -26,7 +30,11 @@ public final class RoutingTableJson {
     record Wire(long epoch, List<WireUnit> units, Map<String, SiteState> sites) {
     }
 
-    record WireUnit(int unit, String owner, UnitState state) {
+    /** The move fields are written only for units that wait for something. */
+    record WireUnit(int unit, String owner, UnitState state,
+                    @JsonInclude(JsonInclude.Include.NON_DEFAULT) String moveTo,
+                    @JsonInclude(JsonInclude.Include.NON_DEFAULT) Set<String> catchUpFrom,
+                    @JsonInclude(JsonInclude.Include.NON_DEFAULT) Long since) {
     }
 
     private RoutingTableJson() {
@@ -36,7 +44,8 @@ public final class RoutingTableJson {
         List<WireUnit> units = new ArrayList<>(table.unitCount());
         for (int unit = 0; unit < table.unitCount(); unit++) {
             UnitAssignment assignment = table.unit(unit);
-            units.add(new WireUnit(unit, assignment.owner(), assignment.state()));
+            units.add(new WireUnit(unit, assignment.owner(), assignment.state(), assignment.moveTo(), assignment.catchUpFrom(),
+                    assignment.since() == 0 ? null : assignment.since()));
         }
         return MAPPER.writeValueAsString(new Wire(table.epoch(), units, table.sites()));
     }
@@ -62,7 +71,11 @@ public final class RoutingTableJson {
             if (unit == null || unit.unit() != i || unit.owner() == null || unit.state() == null) {
                 throw new IllegalArgumentException("routing table entry " + i + " must be {\"unit\":" + i + ",\"owner\",\"state\"}");
             }
-            units.add(new UnitAssignment(unit.owner(), unit.state()));
+            try {
+                units.add(new UnitAssignment(unit.owner(), unit.state(), unit.moveTo(), unit.catchUpFrom(), unit.since() == null ? 0 : unit.since()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("routing table entry " + i + ": " + e.getMessage(), e);
+            }
         }
         try {
             return new RoutingTable(wire.epoch(), units, wire.sites());

@@ -78,7 +78,7 @@ class OwnershipGuardTests {
     @ParameterizedTest
     @EnumSource(Tier.class)
     void refusesEveryTierOnAFencedUnit(Tier tier) {
-        table.set(table.get().fence(OWN));
+        table.set(table.get().fence(OWN, "site-b"));
         assertRefused(OWN, tier, UNIT_FENCED, 503);
     }
 
@@ -127,7 +127,7 @@ class OwnershipGuardTests {
     @Test
     void reportsTheFirstFailedCheck() {
         // Dead AND expired AND fenced: the site's death is the reason that matters to the caller.
-        table.set(table.get().fence(OWN).markDead("site-a"));
+        table.set(table.get().fence(OWN, "site-b").markDead("site-a"));
         clock.advance(Duration.ofSeconds(10));
         assertRefused(OWN, DEBIT, SITE_DEAD, 503);
     }
@@ -163,7 +163,7 @@ class OwnershipGuardTests {
     @Test
     void fenceWaitsForWritesAdmittedBeforeIt() throws Exception {
         Admission inFlight = guard.admit(OWN, DEBIT);
-        table.set(table.get().fence(OWN));
+        table.set(table.get().fence(OWN, "site-b"));
         assertThat(guard.admit(OWN, DEBIT).granted()).as("nothing new after the fence").isFalse();
 
         CompletableFuture<Boolean> quiescent = CompletableFuture.supplyAsync(() -> {

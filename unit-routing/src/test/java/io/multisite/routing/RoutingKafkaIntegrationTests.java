@@ -60,8 +60,8 @@ class RoutingKafkaIntegrationTests {
     @Test
     void followerCatchesUpKeepsTheHighestEpochAndFollowsNewTables() throws Exception {
         RoutingTable epoch1 = RoutingTable.initial(SITES, 64);
-        RoutingTable epoch2 = epoch1.fence(0);
-        RoutingTable epoch3 = epoch2.completeMove(0, "site-b");
+        RoutingTable epoch2 = epoch1.fence(0, "site-b");
+        RoutingTable epoch3 = epoch2.completeMove(0);
         try (KafkaProducer<String, byte[]> producer = producer()) {
             producer.send(MultisiteTopics.routingRecord(epoch1)).get();
             producer.send(MultisiteTopics.routingRecord(epoch2)).get();

@@ -13,17 +13,17 @@ class RoutingTableJsonTests {
 
     @Test
     void writesTheDocumentedForm() {
-        RoutingTable table = RoutingTable.initial(List.of("site-a", "site-b"), 2).fence(1);
+        RoutingTable table = RoutingTable.initial(List.of("site-a", "site-b"), 2).fence(1, "site-a");
         assertThat(RoutingTableJson.write(table)).isEqualTo(
                 "{\"epoch\":2,\"units\":[{\"unit\":0,\"owner\":\"site-a\",\"state\":\"ACTIVE\"},"
-                        + "{\"unit\":1,\"owner\":\"site-b\",\"state\":\"FENCED\"}],"
+                        + "{\"unit\":1,\"owner\":\"site-b\",\"state\":\"FENCED\",\"moveTo\":\"site-a\",\"catchUpFrom\":[\"site-b\"],\"since\":2}],"
                         + "\"sites\":{\"site-a\":\"UP\",\"site-b\":\"UP\"}}");
     }
 
     @Test
     void roundTripsEveryState() {
         RoutingTable table = RoutingTable.initial(List.of("site-a", "site-b", "site-c"), 64)
-                .fence(1)
+                .fence(1, "site-c")
                 .change().markDead("site-a").takeOver(0, "site-c").apply()
                 .drain("site-b");
         assertThat(RoutingTableJson.read(RoutingTableJson.write(table))).isEqualTo(table);

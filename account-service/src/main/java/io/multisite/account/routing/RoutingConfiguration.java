@@ -1,20 +1,30 @@
 package io.multisite.account.routing;
 
+import java.time.Clock;
+import java.util.Map;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.multisite.routing.LeaseHeartbeater;
+import io.multisite.routing.Lsn;
 import io.multisite.routing.MultisiteTopics;
 import io.multisite.routing.NanoClock;
 import io.multisite.routing.OwnershipGuard;
+import io.multisite.routing.PositionReporter;
 import io.multisite.routing.RoutingTableFollower;
 import io.multisite.routing.RoutingTableSource;
 import io.multisite.routing.SiteLease;
 import io.multisite.routing.SiteTimings;
 import io.multisite.routing.Units;
+import io.multisite.routing.WalPosition;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * The ownership guard and what feeds it: the routing table (followed from Kafka) and the site
@@ -76,6 +86,24 @@ class RoutingConfiguration {
         LeaseHeartbeater leaseHeartbeater(RoutingProperties properties, SiteLease lease, SiteTimings timings) {
             return LeaseHeartbeater.create(properties.kafka().bootstrapServers(), properties.site(),
                     "account-service-" + properties.instanceId(), lease, timings).start();
+        }
+
+        /**
+         * The old owner's half of every hand-over: this site's WAL position, reported once the
+         * writes it admitted for units it has given up are finished (see {@link PositionReporter}).
+         */
+        @Bean(destroyMethod = "close")
+        PositionReporter positionReporter(RoutingProperties properties, RoutingTableSource routing, OwnershipGuard guard,
+                                          JdbcClient jdbc, SiteTimings timings) {
+            WalPosition wal = () -> jdbc.sql("SELECT current_database(), pg_current_wal_lsn()::text")
+                    .query((row, n) -> new WalPosition.Position(row.getString(1), Lsn.parse(row.getString(2)))).single();
+            KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.kafka().bootstrapServers(),
+                    ProducerConfig.CLIENT_ID_CONFIG, "account-service-" + properties.instanceId() + "-positions",
+                    ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
+            // A debit admitted just before a fence finishes within the lease, or is refused at commit.
+            return new PositionReporter(properties.site(), routing, guard, wal, producer, timings.heartbeatInterval(),
+                    timings.leaseDuration(), Clock.systemUTC()).start();
         }
 
         // Every instance may be the first to start, so each one makes sure the topics exist.

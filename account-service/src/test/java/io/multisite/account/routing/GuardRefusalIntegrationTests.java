@@ -112,7 +112,7 @@ class GuardRefusalIntegrationTests extends IntegrationTestSupport {
     void refusesALogoutWhileTheUnitIsFenced() {
         String user = TestUsers.homedAt("site-a", "finn");
         String token = api.registerAndLogin(user, 0);
-        routing.set(routing.table().fence(Units.DEFAULT.of(user)));
+        routing.set(routing.table().fence(Units.DEFAULT.of(user), "site-b"));
 
         Api.Response logout = api.delete("/api/sessions/current", token);
 
@@ -142,8 +142,8 @@ class GuardRefusalIntegrationTests extends IntegrationTestSupport {
         switch (reason) {
             case NO_ROUTING_TABLE -> routing.clear();
             case SITE_DEAD -> routing.set(table.markDead("site-a"));
-            case NOT_OWNER -> routing.set(table.change().fence(unit).apply().completeMove(unit, "site-b"));
-            case UNIT_FENCED -> routing.set(table.fence(unit));
+            case NOT_OWNER -> routing.set(table.change().fence(unit, "site-b").apply().completeMove(unit));
+            case UNIT_FENCED -> routing.set(table.fence(unit, "site-b"));
             case LEASE_EXPIRED -> routing.advance(Duration.ofMillis(3_001));
             // 400 ms of lease left, less than the 500 ms a debit needs to be sure to finish
             case LEASE_TOO_SHORT -> routing.advance(Duration.ofMillis(2_600));

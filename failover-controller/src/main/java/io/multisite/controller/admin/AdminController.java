@@ -90,14 +90,41 @@ class AdminController {
                                                       @PathVariable int unit, @RequestParam(required = false) String reason) {
         authorize(authorization);
         RoutingTable table = table();
-        if (unit < 0 || unit >= table.unitCount()) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "invalid_request", "unit must be between 0 and " + (table.unitCount() - 1));
-        }
+        requireUnit(table, unit);
         if (table.unitState(unit) != UnitState.RECOVERING) {
             throw new ApiException(HttpStatus.CONFLICT, "invalid_transition", "unit " + unit + " is " + table.unitState(unit)
                     + ", only a RECOVERING unit can be force-activated");
         }
         return submit(new AdminCommand(UUID.randomUUID(), Action.FORCE_ACTIVATE, null, unit, reason, clock.instant()));
+    }
+
+    /**
+     * Planned switchover of one unit: FENCED at its owner, then ACTIVE at {@code to} once {@code to}
+     * has applied everything the owner wrote before the fence. The pause is measured, not slept.
+     */
+    @PostMapping("/admin/units/{unit}/move")
+    ResponseEntity<Map<String, String>> move(@RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String authorization,
+                                             @PathVariable int unit, @RequestParam(required = false) String to,
+                                             @RequestParam(required = false) String reason) {
+        authorize(authorization);
+        RoutingTable table = table();
+        requireUnit(table, unit);
+        if (to == null || to.isBlank()) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "invalid_request", "name the target site: ?to=<site>");
+        }
+        requireSite(table, to);
+        if (table.unitState(unit) != UnitState.ACTIVE) {
+            throw new ApiException(HttpStatus.CONFLICT, "invalid_transition", "unit " + unit + " is " + table.unitState(unit)
+                    + ", only an ACTIVE unit can be moved");
+        }
+        if (table.owner(unit).equals(to)) {
+            throw new ApiException(HttpStatus.CONFLICT, "invalid_transition", "unit " + unit + " already belongs to " + to);
+        }
+        if (table.siteState(to) != SiteState.UP || table.siteState(table.owner(unit)) == SiteState.DEAD) {
+            throw new ApiException(HttpStatus.CONFLICT, "invalid_transition", "a unit moves only from a live site to an UP site; "
+                    + to + " is " + table.siteState(to) + ", " + table.owner(unit) + " is " + table.siteState(table.owner(unit)));
+        }
+        return submit(new AdminCommand(UUID.randomUUID(), Action.MOVE, to, unit, reason, clock.instant()));
     }
 
     private ResponseEntity<Map<String, String>> submit(AdminCommand command) {
@@ -129,6 +156,12 @@ class AdminController {
     private RoutingTable table() {
         return routing.current().orElseThrow(() -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "no_routing_table",
                 "no routing table has been published yet"));
+    }
+
+    private static void requireUnit(RoutingTable table, int unit) {
+        if (unit < 0 || unit >= table.unitCount()) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "invalid_request", "unit must be between 0 and " + (table.unitCount() - 1));
+        }
     }
 
     private static void requireSite(RoutingTable table, String site) {

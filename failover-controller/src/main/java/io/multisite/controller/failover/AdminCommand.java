@@ -7,8 +7,8 @@ import java.util.UUID;
  * An operator's request, as written to the command topic by whichever controller instance
  * received it and carried out by the leader.
  *
- * @param unit only for {@link Action#FORCE_ACTIVATE}, else null
- * @param site only for the site actions, else null
+ * @param unit only for the unit actions ({@link Action#FORCE_ACTIVATE}, {@link Action#MOVE}), else null
+ * @param site the site of a site action, the target of {@link Action#MOVE}, else null
  */
 public record AdminCommand(UUID id, Action action, String site, Integer unit, String reason, Instant at) {
 
@@ -20,6 +20,8 @@ public record AdminCommand(UUID id, Action action, String site, Integer unit, St
         /** Accept a DRAINING or DEAD site back as UP. */
         MARK_UP,
         /** Turn a RECOVERING unit ACTIVE without waiting for reconciliation, accepting the loss. */
-        FORCE_ACTIVATE
+        FORCE_ACTIVATE,
+        /** Planned switchover of one unit to {@code site}: fence, let the target catch up, activate there. */
+        MOVE
     }
 }

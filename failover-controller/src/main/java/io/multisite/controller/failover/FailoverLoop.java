@@ -2,6 +2,7 @@ package io.multisite.controller.failover;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,8 @@ import java.util.stream.Collectors;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.multisite.controller.catchup.CatchUp;
+import io.multisite.controller.catchup.Reconciler;
 import io.multisite.controller.leadership.Leadership;
 import io.multisite.controller.leadership.RoutingPublisher;
 import io.multisite.controller.liveness.HeartbeatMonitor;
@@ -56,6 +59,12 @@ public final class FailoverLoop implements AutoCloseable {
     private final Duration electionSessionTimeout;
     private final Clock clock;
     private final Timer detection;
+    private final Timer switchoverPause;
+    private final Timer recovery;
+    private final CatchUp catchUp;
+    private final Reconciler reconciler;
+    /** When each unit stopped being writable (fenced, or taken over from a dead site), as this leader saw it. */
+    private final Map<Integer, Long> stoppedAt = new HashMap<>();
     private final AtomicLong epoch = new AtomicLong();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "failover-loop");
@@ -67,7 +76,8 @@ public final class FailoverLoop implements AutoCloseable {
 
     public FailoverLoop(String instance, Map<String, String> cityOfSite, int unitCount, SiteTimings timings, Duration tick,
                         Duration startupGrace, String bootstrapServers, Duration electionSessionTimeout,
-                        RoutingTableFollower follower, HeartbeatMonitor monitor, Clock clock, MeterRegistry meters) {
+                        RoutingTableFollower follower, HeartbeatMonitor monitor, CatchUp catchUp, String ledgerDatabase,
+                        Clock clock, MeterRegistry meters) {
         this.instance = instance;
         this.cityOfSite = Map.copyOf(cityOfSite);
         this.unitCount = unitCount;
@@ -77,11 +87,19 @@ public final class FailoverLoop implements AutoCloseable {
         this.follower = follower;
         this.monitor = monitor;
         this.planner = new FailoverPlanner(cityOfSite);
+        this.catchUp = catchUp;
+        this.reconciler = new Reconciler(ledgerDatabase);
         this.bootstrapServers = bootstrapServers;
         this.electionSessionTimeout = electionSessionTimeout;
         this.clock = clock;
         this.detection = Timer.builder("multisite.failover.detection")
                 .description("silence of a site when the controller declared it dead")
+                .publishPercentiles(0.5, 0.99).register(meters);
+        this.switchoverPause = Timer.builder("multisite.switchover.pause")
+                .description("how long a moved unit took no writes: fenced until ACTIVE at its new owner")
+                .publishPercentiles(0.5, 0.99).register(meters);
+        this.recovery = Timer.builder("multisite.recovery.duration")
+                .description("how long a unit taken over from a dead site refused debits: RECOVERING until ACTIVE")
                 .publishPercentiles(0.5, 0.99).register(meters);
         meters.gauge("multisite.routing.epoch", epoch);
         meters.gauge("multisite.controller.leader", this, loop -> loop.isLeader() ? 1 : 0);
@@ -123,10 +141,29 @@ public final class FailoverLoop implements AutoCloseable {
                 .map(Map.Entry::getKey)
                 .filter(site -> monitor.silence(site).compareTo(timings.heartbeatInterval().multipliedBy(2)) < 0)
                 .collect(Collectors.toSet());
-        planner.plan(table, silent, returning).ifPresent(plan -> {
+        Optional<FailoverPlanner.Plan> failover = planner.plan(table, silent, returning);
+        if (failover.isPresent()) {
+            FailoverPlanner.Plan plan = failover.get();
             plan.declaredDead().forEach(site -> detection.record(monitor.silence(site)));
+            plan.moved().keySet().forEach(unit -> stoppedAt.putIfAbsent(unit, System.nanoTime()));
             publish(plan.table(), table.epoch(), event(table.epoch(), plan.table(), "heartbeats", plan.declaredDead(), plan.rejoined(), plan.moved()));
+            return;
+        }
+        reconciler.plan(table, catchUp).ifPresent(plan -> {
+            Map<String, Object> event = event(table.epoch(), plan.table(), "caught up", List.of(), List.of(), plan.activated());
+            event.put("unfenced", plan.unfenced());
+            if (publish(plan.table(), table.epoch(), event)) {
+                plan.activated().keySet().forEach(unit -> recordPause(unit, table.unitState(unit)));
+                plan.unfenced().keySet().forEach(stoppedAt::remove);
+            }
         });
+    }
+
+    private void recordPause(int unit, UnitState before) {
+        Long since = stoppedAt.remove(unit);
+        if (since != null) {
+            (before == UnitState.FENCED ? switchoverPause : recovery).record(Duration.ofNanos(System.nanoTime() - since));
+        }
     }
 
     /**
@@ -155,11 +192,20 @@ public final class FailoverLoop implements AutoCloseable {
                 FailoverPlanner.Plan plan = planner.declareDead(table, command.site());
                 next = plan.table();
                 moved = plan.moved();
+                moved.keySet().forEach(unit -> stoppedAt.putIfAbsent(unit, System.nanoTime()));
                 dead = plan.declaredDead();
             }
             case DRAIN -> next = table.drain(command.site());
             case MARK_UP -> next = table.markUp(command.site());
             case FORCE_ACTIVATE -> next = table.activate(command.unit());
+            case MOVE -> {
+                if (table.unitState(command.unit()) != UnitState.ACTIVE || table.owner(command.unit()).equals(command.site())) {
+                    return; // already moving or moved: a command is carried out at most once
+                }
+                next = table.fence(command.unit(), command.site());
+                moved = Map.of(command.unit(), command.site());
+                stoppedAt.put(command.unit(), System.nanoTime());
+            }
             default -> throw new IllegalStateException("unknown action " + command.action());
         }
         String cause = "admin " + command.action().name().toLowerCase() + (command.reason() == null ? "" : ": " + command.reason());
@@ -186,7 +232,8 @@ public final class FailoverLoop implements AutoCloseable {
         return event;
     }
 
-    private void publish(RoutingTable table, long before, Map<String, Object> event) {
+    /** @return true if the table was published (this instance still leads) */
+    private boolean publish(RoutingTable table, long before, Map<String, Object> event) {
         try {
             if (publisher == null) {
                 publisher = new RoutingPublisher(bootstrapServers, instance);
@@ -196,6 +243,7 @@ public final class FailoverLoop implements AutoCloseable {
             // Act on the next tick only once our own follower has seen this table.
             follower.awaitEpoch(table.epoch(), Duration.ofSeconds(5));
             epoch.set(table.epoch());
+            return true;
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             // Kafka 4's transaction protocol may report the fencing as an invalid epoch.
             log.warn("a newer leader fenced this instance; its routing write was discarded");
@@ -203,6 +251,7 @@ public final class FailoverLoop implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return false;
     }
 
     private void dropPublisher() {

@@ -89,6 +89,8 @@ public final class HeartbeatMonitor implements AutoCloseable {
     private void run() {
         try {
             List<TopicPartition> partitions = null;
+            Map<TopicPartition, Long> target = null;
+            long targetTakenAt = 0;
             while (running) {
                 try {
                     if (partitions == null) {
@@ -103,21 +105,27 @@ public final class HeartbeatMonitor implements AutoCloseable {
                         // Only fresh heartbeats say anything about liveness now.
                         consumer.seekToEnd(partitions);
                     }
-                    long polledAt = clock.nanoTime();
+                    // The end offsets are taken first and the reading catches up with them: "position at
+                    // the end offsets read just now" is rarely true while every site heartbeats into the
+                    // topic (a busy deployment never caught up by that test, and so never saw silence).
+                    if (target == null) {
+                        targetTakenAt = clock.nanoTime();
+                        target = consumer.endOffsets(partitions, Duration.ofSeconds(1));
+                    }
                     for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(100))) {
                         if (record.key() != null) {
                             lastHeard.put(record.key(), clock.nanoTime());
                         }
                     }
-                    Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(1));
-                    boolean atEnd = true;
+                    boolean reached = true;
                     for (TopicPartition partition : partitions) {
-                        atEnd &= consumer.position(partition) >= ends.get(partition);
+                        reached &= consumer.position(partition) >= target.get(partition);
                     }
-                    if (atEnd) {
-                        // Everything written before polledAt has now been read.
-                        caughtUpAt = polledAt;
+                    if (reached) {
+                        // Every heartbeat acknowledged before targetTakenAt has now been read.
+                        caughtUpAt = targetTakenAt;
                         everCaughtUp = true;
+                        target = null;
                     }
                 } catch (WakeupException e) {
                     throw e;

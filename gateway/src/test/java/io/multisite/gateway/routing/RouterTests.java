@@ -69,7 +69,7 @@ class RouterTests {
     void aNewerTableDecidesWhereAMisdirectedRequestGoes() {
         String user = userOwnedBy("site-b");
         Placement tried = router.place(user);
-        table = table.change().fence(tried.unit()).completeMove(tried.unit(), "site-c").apply();
+        table = table.change().fence(tried.unit(), "site-c").completeMove(tried.unit()).apply();
 
         assertThat(afterMisdirected(tried, Misdirection.of("site-a", "2")))
                 .isEqualTo(new Placement("site-c", tried.unit(), 2));
@@ -79,7 +79,7 @@ class RouterTests {
     void aTableThatArrivesDuringTheWaitIsUsed() {
         String user = userOwnedBy("site-b");
         Placement tried = router.place(user);
-        RoutingTable moved = table.change().fence(tried.unit()).completeMove(tried.unit(), "site-c").apply();
+        RoutingTable moved = table.change().fence(tried.unit(), "site-c").completeMove(tried.unit()).apply();
         Mono.delay(Duration.ofMillis(50)).subscribe(tick -> table = moved);
 
         assertThat(afterMisdirected(tried, SAID_NOTHING).site()).isEqualTo("site-c");

@@ -137,8 +137,8 @@ class GuardRefusalIntegrationTests extends IntegrationTestSupport {
         switch (reason) {
             case NO_ROUTING_TABLE -> routing.clear();
             case SITE_DEAD -> routing.set(table.markDead("site-a"));
-            case NOT_OWNER -> routing.set(table.change().fence(unit).apply().completeMove(unit, "site-b"));
-            case UNIT_FENCED -> routing.set(table.fence(unit));
+            case NOT_OWNER -> routing.set(table.change().fence(unit, "site-b").apply().completeMove(unit));
+            case UNIT_FENCED -> routing.set(table.fence(unit, "site-b"));
             default -> throw new IllegalArgumentException("a tolerant write is never refused for " + reason);
         }
     }

@@ -35,7 +35,7 @@ class ObservabilityIntegrationTests extends IntegrationTestSupport {
         String postId = api.postOf(token, "one");
         api.editPost(token, postId, "two");
         api.deletePost(token, postId);
-        routing.set(routing.table().fence(Units.DEFAULT.of(author)));
+        routing.set(routing.table().fence(Units.DEFAULT.of(author), "site-b"));
         api.createPost(token, "refused");
 
         String metrics = api.get("/actuator/prometheus", null).text();

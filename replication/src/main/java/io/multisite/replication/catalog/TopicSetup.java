@@ -29,7 +29,7 @@ public final class TopicSetup {
         }
         topics.add(new NewTopic(Topics.DEAD_LETTER, 1, replicas).configs(durable));
         topics.add(new NewTopic(Topics.OFFSETS, 1, replicas).configs(compacted));
-        topics.add(new NewTopic(Topics.WATERMARKS, 1, replicas).configs(compacted));
+        topics.add(MultisiteTopics.watermarks(brokers));
         MultisiteTopics.ensureCreated(bootstrapServers, topics);
     }
 }

@@ -15,8 +15,6 @@ public final class Topics {
     public static final String DEAD_LETTER = "multisite.cdc-dead-letter";
     /** Debezium's source offsets (Kafka Connect's offset store), one compacted partition. */
     public static final String OFFSETS = "multisite.cdc-offsets";
-    /** Every site's applied-through watermark per origin, compacted, for the controller. */
-    public static final String WATERMARKS = "multisite.replication-watermarks";
 
     private static final Pattern NAME = Pattern.compile("multisite\\.cdc\\.([a-z0-9-]+)\\.([a-z_]+)\\.([a-z_]+)");
 

@@ -2,6 +2,8 @@ package io.multisite.replication.watermark;
 
 import java.time.Instant;
 
+import io.multisite.routing.Lsn;
+
 /**
  * Everything {@code origin} committed in {@code database} before WAL position {@code lsn} has been
  * applied at {@code site}.
@@ -13,15 +15,6 @@ public record Watermark(String site, String origin, String database, long lsn, I
 
     /** PostgreSQL's notation, as {@code pg_current_wal_lsn()} prints it: {@code 16/B374D848}. */
     public String lsnText() {
-        return Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
-    }
-
-    /** The inverse of {@link #lsnText()}. */
-    public static long parseLsn(String text) {
-        int slash = text.indexOf('/');
-        if (slash < 1) {
-            throw new IllegalArgumentException("not an LSN: " + text);
-        }
-        return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
+        return Lsn.format(lsn);
     }
 }

@@ -4,13 +4,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.multisite.replication.catalog.Topics;
+import io.multisite.routing.MultisiteTopics;
+import io.multisite.routing.PositionReport;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Publishes this site's watermarks to the compacted {@link Topics#WATERMARKS} topic, keyed
+ * Publishes this site's watermarks to the compacted {@link MultisiteTopics#WATERMARKS} topic, keyed
  * {@code <site>/<origin>/<database>}, so that the controller can wait for "site B has applied
  * everything site A wrote before it was fenced" instead of waiting for a timer.
  */
@@ -30,11 +31,11 @@ public final class WatermarkPublisher {
     /** Sends the watermarks that moved since the last call; failures are retried by the next call. */
     public synchronized void publishChanged() {
         for (Watermark watermark : watermarks.all()) {
-            String key = watermark.site() + "/" + watermark.origin() + "/" + watermark.database();
+            String key = PositionReport.key(watermark.site(), watermark.origin(), watermark.database());
             if (published.getOrDefault(key, -1L) == watermark.lsn()) {
                 continue;
             }
-            producer.send(new ProducerRecord<>(Topics.WATERMARKS, key, JSON.writeValueAsBytes(json(watermark))), (metadata, error) -> {
+            producer.send(new ProducerRecord<>(MultisiteTopics.WATERMARKS, key, JSON.writeValueAsBytes(json(watermark))), (metadata, error) -> {
                 if (error == null) {
                     synchronized (this) {
                         published.merge(key, watermark.lsn(), Math::max);

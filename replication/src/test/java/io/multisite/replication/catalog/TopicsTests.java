@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 
+import io.multisite.routing.MultisiteTopics;
 import org.junit.jupiter.api.Test;
 
 class TopicsTests {
@@ -37,7 +38,7 @@ class TopicsTests {
         // A site whose id starts like this one's is still another site.
         assertThat(subscription.matcher("multisite.cdc.site-ab.accounts.users").matches()).isTrue();
         assertThat(subscription.matcher(Topics.DEAD_LETTER).matches()).isFalse();
-        assertThat(subscription.matcher(Topics.WATERMARKS).matches()).isFalse();
+        assertThat(subscription.matcher(MultisiteTopics.WATERMARKS).matches()).isFalse();
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.multisite.replication.catalog.Catalog;
 import io.multisite.replication.catalog.Topics;
 import io.multisite.replication.event.WatermarkMarker;
+import io.multisite.routing.Lsn;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -57,7 +58,7 @@ class WatermarksTests {
 
     @Test
     void printsLsnsAsPostgresDoes() {
-        Watermark watermark = new Watermark("site-b", "site-a", "news", Watermark.parseLsn("16/B374D848"), Instant.EPOCH, Instant.EPOCH);
+        Watermark watermark = new Watermark("site-b", "site-a", "news", Lsn.parse("16/B374D848"), Instant.EPOCH, Instant.EPOCH);
         assertThat(watermark.lsnText()).isEqualTo("16/B374D848");
         assertThat(watermark.lsn()).isEqualTo(0x16B374D848L);
     }
