@@ -128,6 +128,33 @@ class AdminApiIntegrationTests {
         assertThat(commands.history()).singleElement().satisfies(r -> assertThat(r.value()).contains("\"unit\":0"));
     }
 
+    @Test
+    void refusesMovesAndFailBacksTheTableCannotTake() throws Exception {
+        int unit = table.get().unitsOwnedBy("site-a").get(0);
+        assertError(post("/admin/units/" + unit + "/move", TOKEN), 400, "invalid_request");
+        assertError(post("/admin/units/64/move?to=site-b", TOKEN), 400, "invalid_request");
+        assertError(post("/admin/units/" + unit + "/move?to=site-x", TOKEN), 404, "unknown_site");
+        assertError(post("/admin/units/" + unit + "/move?to=site-a", TOKEN), 409, "invalid_transition");
+        table.set(table.get().drain("site-c"));
+        assertError(post("/admin/units/" + unit + "/move?to=site-c", TOKEN), 409, "invalid_transition");
+        assertError(post("/admin/sites/site-c/failback", TOKEN), 409, "invalid_transition");
+        table.set(table.get().fence(unit, "site-b"));
+        assertError(post("/admin/units/" + unit + "/move?to=site-b", TOKEN), 409, "invalid_transition");
+        assertThat(commands.history()).as("nothing queued").isEmpty();
+    }
+
+    @Test
+    void acceptsAMoveToAnUpSiteAndAFailBackToAnUpSite() throws Exception {
+        int unit = table.get().unitsOwnedBy("site-a").get(0);
+        HttpResponse<String> move = post("/admin/units/" + unit + "/move?to=site-b&reason=rebalance", TOKEN);
+        assertThat(move.statusCode()).as(move.body()).isEqualTo(202);
+        assertThat(move.body()).contains("\"action\":\"MOVE\"");
+        assertThat(post("/admin/sites/site-c/failback", TOKEN).statusCode()).isEqualTo(202);
+        assertThat(commands.history()).hasSize(2);
+        assertThat(commands.history().get(0).value()).contains("\"unit\":" + unit, "\"site\":\"site-b\"", "\"action\":\"MOVE\"");
+        assertThat(commands.history().get(1).value()).contains("\"action\":\"FAIL_BACK\"", "\"site\":\"site-c\"");
+    }
+
     private void assertError(HttpResponse<String> response, int status, String code) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
         assertThat(response.body()).contains("\"error\":\"" + code + "\"").contains("\"message\"");

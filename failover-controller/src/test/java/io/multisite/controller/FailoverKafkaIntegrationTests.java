@@ -282,6 +282,34 @@ class FailoverKafkaIntegrationTests {
         assertThat(back.owner(unit)).isEqualTo("site-a");
     }
 
+    @Test
+    void aDrainedSiteHandsOverEveryUnitAndFailBackBringsThemHome() throws Exception {
+        controller("ctl-a");
+        RoutingTable first = observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
+        List<Integer> home = first.unitsOwnedBy("site-a");
+        command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.DRAIN, "site-a", null, "maintenance", Instant.now()));
+        RoutingTable draining = awaitTable(t -> t.siteState("site-a") == SiteState.DRAINING, Duration.ofSeconds(20));
+        assertThat(home).allSatisfy(u -> assertThat(draining.unitState(u)).isEqualTo(UnitState.FENCED));
+
+        report(PositionReport.own("site-a", LEDGER, 7_000, draining.epoch(), Instant.now()));
+        report(watermark("site-b", "site-a", 7_000));
+        report(watermark("site-c", "site-a", 7_000));
+        RoutingTable drained = awaitTable(t -> t.unitsOwnedBy("site-a").isEmpty(), Duration.ofSeconds(10));
+        assertThat(home).allSatisfy(u -> assertThat(drained.unitState(u)).isEqualTo(UnitState.ACTIVE));
+
+        command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.MARK_UP, "site-a", null, null, Instant.now()));
+        awaitTable(t -> t.siteState("site-a") == SiteState.UP, Duration.ofSeconds(20));
+        command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.FAIL_BACK, "site-a", null, null, Instant.now()));
+        RoutingTable failingBack = awaitTable(t -> home.stream().allMatch(u -> t.unitState(u) == UnitState.FENCED), Duration.ofSeconds(20));
+        for (String site : List.of("site-b", "site-c")) {
+            report(PositionReport.own(site, LEDGER, 9_000, failingBack.epoch(), Instant.now()));
+            report(watermark("site-a", site, 9_000));
+        }
+        RoutingTable back = awaitTable(t -> t.unitsOwnedBy("site-a").equals(home)
+                && home.stream().allMatch(u -> t.unitState(u) == UnitState.ACTIVE), Duration.ofSeconds(10));
+        assertThat(back.unitsOwnedBy("site-b")).isEqualTo(first.unitsOwnedBy("site-b"));
+    }
+
     private FailoverLoop controller(String instance) {
         return controller(instance, Duration.ofSeconds(60));
     }

@@ -13,7 +13,9 @@ import java.util.Set;
 import io.multisite.controller.failover.FailoverPlanner;
 import io.multisite.controller.failover.FailoverPlanner.Plan;
 import io.multisite.routing.RoutingTable;
+import io.multisite.routing.SiteState;
 import io.multisite.routing.UnitAssignment;
+import io.multisite.routing.UnitState;
 import org.junit.jupiter.api.Test;
 
 class FailoverPlannerTests {
@@ -110,5 +112,38 @@ class FailoverPlannerTests {
     void proposesNothingWhenAllIsWell() {
         assertThat(planner.plan(initial, Set.of(), Set.of())).isEmpty();
         assertThat(planner.plan(initial, Set.of(), Set.of("site-a"))).as("an UP site cannot rejoin").isEmpty();
+    }
+
+    @Test
+    void drainingASiteFencesEachOfItsUnitsTowardsTheSameCityFirst() {
+        Plan plan = planner.drain(initial, "site-a");
+        RoutingTable table = plan.table();
+        assertThat(table.epoch()).as("one change").isEqualTo(2);
+        assertThat(table.siteState("site-a")).isEqualTo(SiteState.DRAINING);
+        assertThat(plan.moved()).hasSize(22);
+        for (int unit : initial.unitsOwnedBy("site-a")) {
+            UnitAssignment assignment = table.unit(unit);
+            assertThat(assignment.state()).as("nobody writes it until the target caught up").isEqualTo(UnitState.FENCED);
+            assertThat(assignment.owner()).isEqualTo("site-a");
+            assertThat(assignment.moveTo()).as("site-b shares site-a's city").isEqualTo("site-b");
+        }
+    }
+
+    @Test
+    void drainingLeavesUnitsThatAreStillCatchingUpAlone() {
+        RoutingTable recovering = initial.change().markDead("site-c").takeOver(2, "site-a").apply().markUp("site-c");
+        Plan plan = planner.drain(recovering, "site-a");
+        assertThat(plan.table().unit(2).state()).isEqualTo(UnitState.RECOVERING);
+        assertThat(plan.moved()).doesNotContainKey(2);
+    }
+
+    @Test
+    void failingBackFencesTheUnitsFirstDealtToTheSiteTowardsIt() {
+        RoutingTable away = initial.change().markDead("site-c").takeOver(2, "site-a").takeOver(5, "site-b").apply()
+                .markUp("site-c").activate(2);
+        Plan plan = planner.failBack(away, "site-c", List.of("site-a", "site-b", "site-c")).orElseThrow();
+        assertThat(plan.moved()).as("unit 5 is still RECOVERING: it is reconciled first").containsExactly(Map.entry(2, "site-c"));
+        assertThat(plan.table().unit(2)).isEqualTo(new UnitAssignment("site-a", UnitState.FENCED, "site-c", Set.of("site-a"), plan.table().epoch()));
+        assertThat(planner.failBack(initial, "site-c", List.of("site-a", "site-b", "site-c"))).as("nothing is away").isEmpty();
     }
 }

@@ -138,6 +138,23 @@ class SiteFailoverIntegrationTests {
 
     @Test
     @Order(5)
+    void aReturnedSiteGetsItsUnitsBackByFailBack() {
+        RoutingTable before = routingTable("a");
+        assertThat(before.unitsOwnedBy("site-c")).as("left empty by the failover test").isEmpty();
+        String accepted = admin("/admin/sites/site-c/failback?reason=system-test");
+        assertThat(accepted).contains("HTTP/1.1 202").contains("\"action\":\"FAIL_BACK\"");
+        long requested = System.nanoTime();
+        // Home = the first table's deal, in the configured order of SITES.
+        List<Integer> home = RoutingTable.initial(List.of("site-a", "site-b", "site-c"), 64).unitsOwnedBy("site-c");
+        RoutingTable back = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                .until(() -> routingTable("a"), t -> t.unitsOwnedBy("site-c").equals(home)
+                        && t.units().stream().allMatch(u -> u.state() == UnitState.ACTIVE));
+        log.info("{} units failed back to site-c and ACTIVE there {} ms after the request", back.unitsOwnedBy("site-c").size(),
+                Duration.ofNanos(System.nanoTime() - requested).toMillis());
+    }
+
+    @Test
+    @Order(6)
     void anOperatorMovesAUnitAndItsNewOwnerServesItOnceCaughtUp() {
         String userId = "moved-" + System.nanoTime();
         registerAtHomeAndAwaitEverywhere(userId, 300);
@@ -147,9 +164,7 @@ class SiteFailoverIntegrationTests {
         String to = List.of("site-a", "site-b", "site-c").stream()
                 .filter(s -> !s.equals(from) && before.siteState(s) == SiteState.UP).findFirst().orElseThrow();
 
-        String accepted = compose.exec("failover-controller-b", "curl", "-s", "-i", "-X", "POST",
-                "-H", "Authorization: Bearer development-only-admin-token",
-                "localhost:8080/admin/units/" + unit + "/move?to=" + to + "&reason=system-test");
+        String accepted = admin("/admin/units/" + unit + "/move?to=" + to + "&reason=system-test");
         assertThat(accepted).contains("HTTP/1.1 202").contains("\"action\":\"MOVE\"");
         long requested = System.nanoTime();
         RoutingTable moved = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
@@ -162,6 +177,12 @@ class SiteFailoverIntegrationTests {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
                 assertThat(register("account-service-" + to.substring("site-".length()), body)).contains("HTTP/1.1 409").contains("user_exists"));
         assertThat(register("account-service-" + from.substring("site-".length()), body)).contains("HTTP/1.1 421").contains("X-Owner-Site: " + to);
+    }
+
+    /** An admin call, as an operator makes it: to any controller instance, with the admin token. */
+    private static String admin(String pathAndQuery) {
+        return compose.exec("failover-controller-b", "curl", "-s", "-i", "-X", "POST",
+                "-H", "Authorization: Bearer development-only-admin-token", "localhost:8080" + pathAndQuery);
     }
 
     private static String register(String service, String body) {

@@ -3,11 +3,13 @@ package io.multisite.controller.admin;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 import io.multisite.controller.ControllerProperties;
 import io.multisite.controller.failover.AdminCommand;
@@ -55,34 +57,25 @@ class AdminController {
     @PostMapping("/admin/sites/{site}/dead")
     ResponseEntity<Map<String, String>> markDead(@RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String authorization,
                                                  @PathVariable String site, @RequestParam(required = false) String reason) {
-        authorize(authorization);
-        RoutingTable table = table();
-        requireSite(table, site);
-        return submit(new AdminCommand(UUID.randomUUID(), Action.MARK_DEAD, site, null, reason, clock.instant()));
+        return siteCommand(authorization, site, reason, Action.MARK_DEAD, state -> true, "");
     }
 
     @PostMapping("/admin/sites/{site}/drain")
     ResponseEntity<Map<String, String>> drain(@RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String authorization,
                                               @PathVariable String site, @RequestParam(required = false) String reason) {
-        authorize(authorization);
-        RoutingTable table = table();
-        requireSite(table, site);
-        if (table.siteState(site) != SiteState.UP) {
-            throw new ApiException(HttpStatus.CONFLICT, "invalid_transition", site + " is " + table.siteState(site) + ", only an UP site can drain");
-        }
-        return submit(new AdminCommand(UUID.randomUUID(), Action.DRAIN, site, null, reason, clock.instant()));
+        return siteCommand(authorization, site, reason, Action.DRAIN, state -> state == SiteState.UP, "only an UP site can drain");
     }
 
     @PostMapping("/admin/sites/{site}/up")
     ResponseEntity<Map<String, String>> markUp(@RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String authorization,
                                                @PathVariable String site, @RequestParam(required = false) String reason) {
-        authorize(authorization);
-        RoutingTable table = table();
-        requireSite(table, site);
-        if (table.siteState(site) == SiteState.UP) {
-            throw new ApiException(HttpStatus.CONFLICT, "invalid_transition", site + " is already UP");
-        }
-        return submit(new AdminCommand(UUID.randomUUID(), Action.MARK_UP, site, null, reason, clock.instant()));
+        return siteCommand(authorization, site, reason, Action.MARK_UP, state -> state != SiteState.UP, "only a DRAINING or DEAD site can be marked UP");
+    }
+
+    @PostMapping("/admin/sites/{site}/failback")
+    ResponseEntity<Map<String, String>> failBack(@RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String authorization,
+                                                 @PathVariable String site, @RequestParam(required = false) String reason) {
+        return siteCommand(authorization, site, reason, Action.FAIL_BACK, state -> state == SiteState.UP, "units fail back only to an UP site");
     }
 
     @PostMapping("/admin/units/{unit}/force-activate")
@@ -127,6 +120,18 @@ class AdminController {
         return submit(new AdminCommand(UUID.randomUUID(), Action.MOVE, to, unit, reason, clock.instant()));
     }
 
+    private ResponseEntity<Map<String, String>> siteCommand(String authorization, String site, String reason, Action action,
+                                                            Predicate<SiteState> allowed, String refusal) {
+        authorize(authorization);
+        RoutingTable table = table();
+        requireSite(table, site);
+        SiteState state = table.siteState(site);
+        if (!allowed.test(state)) {
+            throw new ApiException(HttpStatus.CONFLICT, "invalid_transition", site + " is " + state + ", " + refusal);
+        }
+        return submit(new AdminCommand(UUID.randomUUID(), action, site, null, reason, clock.instant()));
+    }
+
     private ResponseEntity<Map<String, String>> submit(AdminCommand command) {
         if (command.reason() != null && command.reason().length() > 500) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "invalid_request", "reason must be at most 500 characters");
@@ -140,7 +145,10 @@ class AdminController {
             Thread.currentThread().interrupt();
             throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "kafka_unavailable", "interrupted");
         }
-        return ResponseEntity.accepted().body(Map.of("commandId", command.id().toString(), "action", command.action().name()));
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("commandId", command.id().toString());
+        body.put("action", command.action().name());
+        return ResponseEntity.accepted().body(body);
     }
 
     private void authorize(String authorization) {

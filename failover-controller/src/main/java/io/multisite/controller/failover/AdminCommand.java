@@ -15,8 +15,10 @@ public record AdminCommand(UUID id, Action action, String site, Integer unit, St
     public enum Action {
         /** Declare a site dead now and move its units, even if it is the last UP site. */
         MARK_DEAD,
-        /** Stop giving the site new units (its own units stay until moved). */
+        /** Stop giving the site units and move each of its units away by planned switchover. */
         DRAIN,
+        /** Move back to the site, by planned switchover, the units the first table dealt to it. */
+        FAIL_BACK,
         /** Accept a DRAINING or DEAD site back as UP. */
         MARK_UP,
         /** Turn a RECOVERING unit ACTIVE without waiting for reconciliation, accepting the loss. */

@@ -2,6 +2,7 @@ package io.multisite.controller.failover;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,7 +80,8 @@ public final class FailoverLoop implements AutoCloseable {
                         RoutingTableFollower follower, HeartbeatMonitor monitor, CatchUp catchUp, String ledgerDatabase,
                         Clock clock, MeterRegistry meters) {
         this.instance = instance;
-        this.cityOfSite = Map.copyOf(cityOfSite);
+        // In the configured order: the first table is dealt in it, and fail-back finds home units by it.
+        this.cityOfSite = Collections.unmodifiableMap(new LinkedHashMap<>(cityOfSite));
         this.unitCount = unitCount;
         this.timings = timings.validate();
         this.tick = tick;
@@ -195,7 +197,21 @@ public final class FailoverLoop implements AutoCloseable {
                 moved.keySet().forEach(unit -> stoppedAt.putIfAbsent(unit, System.nanoTime()));
                 dead = plan.declaredDead();
             }
-            case DRAIN -> next = table.drain(command.site());
+            case DRAIN -> {
+                FailoverPlanner.Plan plan = planner.drain(table, command.site());
+                next = plan.table();
+                moved = plan.moved();
+                moved.keySet().forEach(unit -> stoppedAt.put(unit, System.nanoTime()));
+            }
+            case FAIL_BACK -> {
+                Optional<FailoverPlanner.Plan> plan = planner.failBack(table, command.site(), List.copyOf(cityOfSite.keySet()));
+                if (plan.isEmpty()) {
+                    return; // nothing of its own is away from it
+                }
+                next = plan.get().table();
+                moved = plan.get().moved();
+                moved.keySet().forEach(unit -> stoppedAt.put(unit, System.nanoTime()));
+            }
             case MARK_UP -> next = table.markUp(command.site());
             case FORCE_ACTIVATE -> next = table.activate(command.unit());
             case MOVE -> {

@@ -11,6 +11,8 @@ import java.util.TreeMap;
 
 import io.multisite.routing.RoutingTable;
 import io.multisite.routing.SiteState;
+import io.multisite.routing.UnitAssignment;
+import io.multisite.routing.UnitState;
 
 /**
  * Decides the next routing table from the current one and what the controller observed. Pure:
@@ -80,11 +82,63 @@ public final class FailoverPlanner {
         return new Plan(change.apply(), List.of(site), List.of(), moved);
     }
 
-    private Map<Integer, String> reassignOrphans(RoutingTable.Change change, RoutingTable table) {
+    /**
+     * An operator's planned drain: the site receives no units from now on and hands each of its
+     * ACTIVE units to another UP site (same city first, spread evenly), every one FENCED until its
+     * target has caught up. Units it holds FENCED or RECOVERING finish that first.
+     */
+    public Plan drain(RoutingTable table, String site) {
+        RoutingTable.Change change = table.change().drain(site);
+        Map<String, Integer> owned = ownedCounts(change, table);
+        Map<Integer, String> moved = new TreeMap<>();
+        for (int unit = 0; unit < table.unitCount(); unit++) {
+            UnitAssignment assignment = change.current(unit);
+            if (!assignment.owner().equals(site) || assignment.state() != UnitState.ACTIVE) {
+                continue;
+            }
+            Optional<String> target = target(change, table, site, owned);
+            if (target.isEmpty()) {
+                break; // no other UP site: the units stay where they are
+            }
+            change.fence(unit, target.get());
+            owned.merge(site, -1, Integer::sum);
+            owned.merge(target.get(), 1, Integer::sum);
+            moved.put(unit, target.get());
+        }
+        return new Plan(change.apply(), List.of(), List.of(), moved);
+    }
+
+    /**
+     * Fail back: every unit that the first table dealt to {@code site} and that is ACTIVE at another
+     * live site now moves back to it, FENCED until {@code site} has caught up.
+     *
+     * @param siteOrder the configured site order, which the first table was dealt in
+     */
+    public Optional<Plan> failBack(RoutingTable table, String site, List<String> siteOrder) {
+        RoutingTable home = RoutingTable.initial(siteOrder, table.unitCount());
+        RoutingTable.Change change = table.change();
+        Map<Integer, String> moved = new TreeMap<>();
+        for (int unit = 0; unit < table.unitCount(); unit++) {
+            UnitAssignment assignment = table.unit(unit);
+            if (home.owner(unit).equals(site) && !assignment.owner().equals(site) && assignment.state() == UnitState.ACTIVE
+                    && table.siteState(assignment.owner()) != SiteState.DEAD) {
+                change.fence(unit, site);
+                moved.put(unit, site);
+            }
+        }
+        return moved.isEmpty() ? Optional.empty() : Optional.of(new Plan(change.apply(), List.of(), List.of(), moved));
+    }
+
+    private static Map<String, Integer> ownedCounts(RoutingTable.Change change, RoutingTable table) {
         Map<String, Integer> owned = new HashMap<>();
         for (int unit = 0; unit < table.unitCount(); unit++) {
             owned.merge(change.current(unit).owner(), 1, Integer::sum);
         }
+        return owned;
+    }
+
+    private Map<Integer, String> reassignOrphans(RoutingTable.Change change, RoutingTable table) {
+        Map<String, Integer> owned = ownedCounts(change, table);
         Map<Integer, String> moved = new TreeMap<>();
         for (int unit = 0; unit < table.unitCount(); unit++) {
             String owner = change.current(unit).owner();
