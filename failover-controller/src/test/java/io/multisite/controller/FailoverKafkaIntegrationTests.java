@@ -116,6 +116,8 @@ class FailoverKafkaIntegrationTests {
         }
         assertThat(failedOver.siteState("site-a")).isEqualTo(SiteState.UP);
         assertThat(failedOver.siteState("site-b")).isEqualTo(SiteState.UP);
+        await().atMost(Duration.ofSeconds(5)).until(() -> meters.timer("multisite.failover.duration").count() == 1);
+        log.info("failover decided and published in {} ms", meters.timer("multisite.failover.duration").totalTime(java.util.concurrent.TimeUnit.MILLISECONDS));
 
         startHeartbeats("site-c");
         RoutingTable rejoined = awaitTable(t -> t.siteState("site-c") == SiteState.UP, Duration.ofSeconds(20));

@@ -60,6 +60,7 @@ public final class FailoverLoop implements AutoCloseable {
     private final Duration electionSessionTimeout;
     private final Clock clock;
     private final Timer detection;
+    private final Timer failoverDuration;
     private final Timer switchoverPause;
     private final Timer recovery;
     private final CatchUp catchUp;
@@ -96,6 +97,9 @@ public final class FailoverLoop implements AutoCloseable {
         this.clock = clock;
         this.detection = Timer.builder("multisite.failover.detection")
                 .description("silence of a site when the controller declared it dead")
+                .publishPercentiles(0.5, 0.99).register(meters);
+        this.failoverDuration = Timer.builder("multisite.failover.duration")
+                .description("from the decision that a site is dead to the table re-homing its units being read back committed")
                 .publishPercentiles(0.5, 0.99).register(meters);
         this.switchoverPause = Timer.builder("multisite.switchover.pause")
                 .description("how long a moved unit took no writes: fenced until ACTIVE at its new owner")
@@ -147,8 +151,12 @@ public final class FailoverLoop implements AutoCloseable {
         if (failover.isPresent()) {
             FailoverPlanner.Plan plan = failover.get();
             plan.declaredDead().forEach(site -> detection.record(monitor.silence(site)));
-            plan.moved().keySet().forEach(unit -> stoppedAt.putIfAbsent(unit, System.nanoTime()));
-            publish(plan.table(), table.epoch(), event(table.epoch(), plan.table(), "heartbeats", plan.declaredDead(), plan.rejoined(), plan.moved()));
+            long decidedAt = System.nanoTime();
+            plan.moved().keySet().forEach(unit -> stoppedAt.putIfAbsent(unit, decidedAt));
+            if (publish(plan.table(), table.epoch(), event(table.epoch(), plan.table(), "heartbeats", plan.declaredDead(), plan.rejoined(), plan.moved()))
+                    && !plan.declaredDead().isEmpty()) {
+                failoverDuration.record(Duration.ofNanos(System.nanoTime() - decidedAt));
+            }
             return;
         }
         reconciler.plan(table, catchUp).ifPresent(plan -> {
