@@ -33,8 +33,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * What the gateway adds to a request: one fake backend on loopback, the gateway in front of it (in
- * its own JVM, as deployed), optionally nginx as a plain reverse proxy, and an open-loop load at a
- * fixed rate against each. Run with {@code gateway/bench/run.sh}; see docs/benchmarks.md.
+ * its own JVM, as deployed), the same gateway's plain route to the same backend (Spring Cloud
+ * Gateway without unit routing), optionally nginx as a plain reverse proxy, and an open-loop load
+ * at a fixed rate against each. Run with {@code gateway/bench/run.sh}; see docs/benchmarks.md.
  *
  * <p>Latency is measured from the moment a request was due, not from when it was sent, so a stall
  * of the sender counts against the target instead of hiding (no coordinated omission).
@@ -43,6 +44,8 @@ public final class GatewayBenchmark {
 
     private static final String BODY = "{\"userId\":\"user-1\",\"balance\":1000,\"unit\":7,\"homeSite\":\"site-a\",\"unitState\":\"ACTIVE\"}";
     private static final String USER = "user-1";
+    /** The gateway's route without unit routing: a Spring Cloud Gateway route to a fixed URI. */
+    private static final String PLAIN = "/plain";
     private static final String TOKEN = USER + ".5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7f.4000000000.c2lnbmF0dXJl";
 
     private GatewayBenchmark() {
@@ -68,18 +71,20 @@ public final class GatewayBenchmark {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> children.forEach(Process::destroy)));
         try {
             List<Target> targets = new ArrayList<>();
-            targets.add(new Target("direct (backend)", backend.port(), -1));
+            targets.add(new Target("direct (backend)", backend.port(), "", -1));
             Process gateway = startGatewayProcess(backend.port());
             children.add(gateway);
-            targets.add(new Target("gateway", awaitGatewayPort(gateway), gateway.pid()));
+            int gatewayPort = awaitGatewayPort(gateway);
+            targets.add(new Target("gateway, unit routing", gatewayPort, "", gateway.pid()));
+            targets.add(new Target("gateway, plain route", gatewayPort, PLAIN, gateway.pid()));
             Optional<Process> nginx = startNginx(backend.port(), children);
-            nginx.ifPresent(process -> targets.add(new Target("nginx (plain proxy)", nginxPort, process.pid())));
+            nginx.ifPresent(process -> targets.add(new Target("nginx (plain proxy)", nginxPort, "", process.pid())));
 
             System.out.printf(Locale.ROOT, "%n%d cores, load average before: %s; rate %d/s for %d s after %d s warm-up; path %s%n",
                     Runtime.getRuntime().availableProcessors(), loadAverage(), rate, seconds, warmup, path);
             List<Result> results = new ArrayList<>();
             for (Target target : targets) {
-                try (Load load = new Load(target.port(), path)) {
+                try (Load load = new Load(target.port(), target.pathPrefix() + path)) {
                     load.openLoop(rate, warmup);
                     long cpuBefore = cpuTicks(target.pid());
                     Result result = load.openLoop(rate, seconds);
@@ -99,8 +104,11 @@ public final class GatewayBenchmark {
         }
     }
 
-    /** @param pid the process serving this target, -1 when it is this JVM (the backend) */
-    record Target(String name, int port, long pid) {
+    /**
+     * @param pathPrefix put before the request path: selects the gateway's plain route
+     * @param pid        the process serving this target, -1 when it is this JVM (the backend)
+     */
+    record Target(String name, int port, String pathPrefix, long pid) {
     }
 
     /** @param cpuMillisPerRequest CPU time of the target's processes per request of the open-loop run; NaN for the backend */
@@ -139,8 +147,9 @@ public final class GatewayBenchmark {
         Result direct = results.get(0);
         System.out.println();
         for (Result r : results.subList(1, results.size())) {
-            System.out.printf(Locale.ROOT, "added by %s: p50 %+.2f ms, p99 %+.2f ms%n", r.name(),
-                    r.percentileMillis(50) - direct.percentileMillis(50), r.percentileMillis(99) - direct.percentileMillis(99));
+            System.out.printf(Locale.ROOT, "added by %s: p50 %+.2f ms, p99 %+.2f ms; closed-loop throughput %.2fx of direct%n", r.name(),
+                    r.percentileMillis(50) - direct.percentileMillis(50), r.percentileMillis(99) - direct.percentileMillis(99),
+                    (double) r.maxThroughput() / direct.maxThroughput());
         }
     }
 
@@ -245,8 +254,11 @@ public final class GatewayBenchmark {
     private static void runGateway(int backendPort) {
         RoutingTable table = RoutingTable.initial(List.of("site-a", "site-b", "site-c"), Units.DEFAULT_COUNT);
         RoutingTableSource fixed = () -> Optional.of(table);
+        String routes = "--spring.cloud.gateway.server.webflux.routes[0].";
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--multisite.site=site-a",
-                "--multisite.kafka.enabled=false", "--logging.level.root=WARN", "--spring.main.banner-mode=off"));
+                "--multisite.kafka.enabled=false", "--logging.level.root=WARN", "--spring.main.banner-mode=off",
+                routes + "id=plain", routes + "uri=http://127.0.0.1:" + backendPort,
+                routes + "predicates[0]=Path=" + PLAIN + "/**", routes + "filters[0]=StripPrefix=1"));
         for (String site : table.sites().keySet()) {
             for (String service : List.of("account-service", "news-service", "failover-controller")) {
                 args.add("--multisite.services.overrides." + site + "." + service + "=http://127.0.0.1:" + backendPort);
