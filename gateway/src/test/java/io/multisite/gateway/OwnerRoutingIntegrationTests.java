@@ -148,6 +148,17 @@ class OwnerRoutingIntegrationTests extends GatewayIntegrationTestSupport {
     }
 
     @Test
+    void aPostIsReadFromTheLocalSiteWithoutASession() {
+        HttpResponse<String> response = gateway.get("/api/posts/0193b0c4-5d6e-7f00-8a1b-2c3d4e5f6a7b");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(header(response, "X-Served-By")).isEqualTo(LOCAL_SITE);
+        assertThat(sites.of(LOCAL_SITE, NEWS).received()).singleElement()
+                .satisfies(request -> assertThat(request.pathAndQuery()).isEqualTo("/api/posts/0193b0c4-5d6e-7f00-8a1b-2c3d4e5f6a7b"));
+        assertThat(sites.totalHits()).isEqualTo(1);
+    }
+
+    @Test
     void routingAdminAndConsoleGoToTheLocalController() {
         byte[] move = "{\"toSite\":\"site-c\"}".getBytes(StandardCharsets.UTF_8);
 

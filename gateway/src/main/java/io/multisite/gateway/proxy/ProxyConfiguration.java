@@ -41,15 +41,16 @@ class ProxyConfiguration {
         int maxBody = (int) proxy.maxBodySize().toBytes();
         Filters filters = (service, target) -> new SiteRoutingFilter(service, target, router, urls, maxBody, metrics);
         return routes.routes()
+                // The read-mostly tier first: every site has every post, so a read needs no user and
+                // no owner (a post is read without a session, so there may be no user to route by).
+                .route("feed", r -> r.method(HttpMethod.GET).and().path("/api/feed", "/api/posts/{postId}")
+                        .filters(f -> f.filter(filters.to(Service.NEWS_SERVICE, Target.LOCAL), SiteRoutingFilter.ORDER))
+                        .uri(UNRESOLVED))
                 .route("accounts", r -> r.path("/api/users/**", "/api/sessions/**", "/api/accounts/**", "/api/transfers/**")
                         .filters(f -> f.filter(filters.to(Service.ACCOUNT_SERVICE, Target.OWNER), SiteRoutingFilter.ORDER))
                         .uri(UNRESOLVED))
                 .route("posts", r -> r.path("/api/posts/**")
                         .filters(f -> f.filter(filters.to(Service.NEWS_SERVICE, Target.OWNER), SiteRoutingFilter.ORDER))
-                        .uri(UNRESOLVED))
-                // The read-mostly tier: every site has every post, so no user id and no owner.
-                .route("feed", r -> r.method(HttpMethod.GET).and().path("/api/feed")
-                        .filters(f -> f.filter(filters.to(Service.NEWS_SERVICE, Target.LOCAL), SiteRoutingFilter.ORDER))
                         .uri(UNRESOLVED))
                 .route("controller", r -> r.path("/api/routing", "/admin/**", "/console/**")
                         .filters(f -> f.filter(filters.to(Service.FAILOVER_CONTROLLER, Target.LOCAL), SiteRoutingFilter.ORDER))
