@@ -78,7 +78,11 @@ class SiteFailoverIntegrationTests {
         // A post is written at home; the session it was written with and the post reach every site,
         // where the feed is read locally.
         String token = Gateways.login(elsewhere, userId).json().path("token").asString();
-        Gateways.Answer post = Gateways.post(elsewhere, "/api/posts", token, "{\"body\":\"hello from " + userId + "\"}");
+        // 401 until the new session has been replicated into the home site's news database (news-service
+        // checks tokens against its replica of the sessions table).
+        Gateways.Answer post = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> Gateways.post(elsewhere, "/api/posts", token, "{\"body\":\"hello from " + userId + "\"}"),
+                        answer -> answer.status() != 401);
         assertThat(post).returns(201, Gateways.Answer::status).returns(home, Gateways.Answer::servedBy);
         String postId = post.json().path("postId").asString();
         for (String site : SITES) {
