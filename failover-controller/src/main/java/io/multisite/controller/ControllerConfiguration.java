@@ -64,7 +64,8 @@ class ControllerConfiguration {
             return new FailoverLoop(clientId(properties), properties.controller().cityOfSite(), properties.units(), timings,
                     properties.controller().tick(), properties.controller().startupGrace(), properties.kafka().bootstrapServers(),
                     properties.controller().electionSessionTimeout(), follower, monitor, positions,
-                    properties.controller().ledgerDatabase(), Clock.systemUTC(), meters).start();
+                    properties.controller().ledgerDatabase(), properties.controller().preCatchUpLag(),
+                    properties.controller().preCatchUpTimeout(), Clock.systemUTC(), meters).start();
         }
 
         @Bean(destroyMethod = "close")

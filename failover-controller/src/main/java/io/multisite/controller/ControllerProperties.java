@@ -39,9 +39,12 @@ public record ControllerProperties(String site, String instanceId, int units, Ka
      * @param adminToken             the bearer token of the admin API (ADMIN_TOKEN)
      * @param ledgerDatabase         the database holding balances, whose replication a unit's new owner
      *                               must have caught up on before it takes debits (LEDGER_DATABASE)
+     * @param preCatchUpLag          a planned switchover fences its units once each target has applied what
+     *                               the owner had written at most this long ago (PRE_CATCH_UP_LAG)
+     * @param preCatchUpTimeout      ... or once it has waited this long for that (PRE_CATCH_UP_TIMEOUT)
      */
     public record Controller(String sites, Duration tick, Duration startupGrace, Duration electionSessionTimeout, String adminToken,
-                             String ledgerDatabase) {
+                             String ledgerDatabase, Duration preCatchUpLag, Duration preCatchUpTimeout) {
 
         /** Site id to city, in the configured order. */
         public Map<String, String> cityOfSite() {

@@ -60,12 +60,16 @@ class FailoverKafkaIntegrationTests {
     private static final Map<String, String> CITIES = Map.of("site-a", "beijing", "site-b", "beijing", "site-c", "guangzhou");
     private static final SiteTimings TIMINGS = SiteTimings.DEFAULTS;
     private static final String LEDGER = "accounts";
+    /** Generous, so that a slow test machine does not make the reports the tests send too old. */
+    private static final Duration PRE_CATCH_UP_LAG = Duration.ofSeconds(10);
+    private static final Duration PRE_CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
 
     private EmbeddedKafkaBroker broker;
     private String bootstrap;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final Map<String, LeaseHeartbeater> heartbeats = new java.util.HashMap<>();
     private final Map<String, HeartbeatMonitor> monitors = new java.util.HashMap<>();
+    private final Map<String, RoutingTableFollower> followers = new java.util.HashMap<>();
     private RoutingTableFollower observer;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
@@ -257,6 +261,7 @@ class FailoverKafkaIntegrationTests {
         RoutingTable first = observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
         int unit = first.unitsOwnedBy("site-a").get(0);
         command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.MOVE, "site-c", unit, "rebalance", Instant.now()));
+        caughtUpBeforeTheFence("site-a", first.epoch(), 4_000, "site-c");
         RoutingTable fenced = awaitTable(t -> t.unitState(unit) == UnitState.FENCED, Duration.ofSeconds(20));
         assertThat(fenced.owner(unit)).as("nobody writes a FENCED unit: not the owner, not the target").isEqualTo("site-a");
         assertThat(fenced.unit(unit).moveTo()).isEqualTo("site-c");
@@ -278,8 +283,10 @@ class FailoverKafkaIntegrationTests {
         RoutingTable first = observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
         int unit = first.unitsOwnedBy("site-a").get(0);
         command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.MOVE, "site-c", unit, null, Instant.now()));
-        awaitTable(t -> t.unitState(unit) == UnitState.FENCED, Duration.ofSeconds(20));
+        caughtUpBeforeTheFence("site-a", first.epoch(), 4_000, "site-c");
+        RoutingTable fenced = awaitTable(t -> t.unitState(unit) == UnitState.FENCED, Duration.ofSeconds(20));
         command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.DRAIN, "site-c", null, null, Instant.now()));
+        caughtUpBeforeTheFence("site-c", fenced.epoch(), 3_000, "site-a", "site-b");
         RoutingTable back = awaitTable(t -> t.unitState(unit) == UnitState.ACTIVE, Duration.ofSeconds(10));
         assertThat(back.owner(unit)).isEqualTo("site-a");
     }
@@ -290,6 +297,7 @@ class FailoverKafkaIntegrationTests {
         RoutingTable first = observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
         List<Integer> home = first.unitsOwnedBy("site-a");
         command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.DRAIN, "site-a", null, "maintenance", Instant.now()));
+        caughtUpBeforeTheFence("site-a", first.epoch(), 6_000, "site-b", "site-c");
         RoutingTable draining = awaitTable(t -> t.siteState("site-a") == SiteState.DRAINING, Duration.ofSeconds(20));
         assertThat(home).allSatisfy(u -> assertThat(draining.unitState(u)).isEqualTo(UnitState.FENCED));
 
@@ -300,8 +308,11 @@ class FailoverKafkaIntegrationTests {
         assertThat(home).allSatisfy(u -> assertThat(drained.unitState(u)).isEqualTo(UnitState.ACTIVE));
 
         command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.MARK_UP, "site-a", null, null, Instant.now()));
-        awaitTable(t -> t.siteState("site-a") == SiteState.UP, Duration.ofSeconds(20));
+        RoutingTable up = awaitTable(t -> t.siteState("site-a") == SiteState.UP, Duration.ofSeconds(20));
         command(new AdminCommand(UUID.randomUUID(), AdminCommand.Action.FAIL_BACK, "site-a", null, null, Instant.now()));
+        for (String site : List.of("site-b", "site-c")) {
+            caughtUpBeforeTheFence(site, up.epoch(), 8_000, "site-a");
+        }
         RoutingTable failingBack = awaitTable(t -> home.stream().allMatch(u -> t.unitState(u) == UnitState.FENCED), Duration.ofSeconds(20));
         for (String site : List.of("site-b", "site-c")) {
             report(PositionReport.own(site, LEDGER, 9_000, failingBack.epoch(), Instant.now()));
@@ -312,17 +323,100 @@ class FailoverKafkaIntegrationTests {
         assertThat(back.unitsOwnedBy("site-b")).isEqualTo(first.unitsOwnedBy("site-b"));
     }
 
+    @Test
+    void aPlannedMoveLeavesTheUnitActiveAtItsOwnerWhileTheTargetLagsAndFencesItOnceCaughtUp() throws Exception {
+        controller("ctl-a");
+        RoutingTable first = observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
+        int unit = first.unitsOwnedBy("site-a").get(0);
+        AdminCommand move = new AdminCommand(UUID.randomUUID(), AdminCommand.Action.MOVE, "site-c", unit, "pre-catch-up", Instant.now());
+        command(move);
+        report(PositionReport.own("site-a", LEDGER, 5_000, first.epoch(), Instant.now()));
+        report(watermark("site-c", "site-a", 4_000));
+        await().atMost(Duration.ofSeconds(20)).until(() -> routingEvents().stream()
+                .anyMatch(e -> e.contains(move.id().toString()) && e.contains("\"phase\":\"waiting\"")));
+
+        // Still ACTIVE at site-a: it keeps taking writes while site-c catches up.
+        assertStays(unit, UnitState.ACTIVE);
+        assertThat(observer.current().orElseThrow().owner(unit)).isEqualTo("site-a");
+
+        report(watermark("site-c", "site-a", 5_000));
+        RoutingTable fenced = awaitTable(t -> t.unitState(unit) == UnitState.FENCED, Duration.ofSeconds(10));
+        assertThat(fenced.unit(unit).moveTo()).isEqualTo("site-c");
+        assertThat(fenced.epoch()).as("nothing was published for the unit while it waited").isEqualTo(first.epoch() + 1);
+        assertThat(routingEvents()).anySatisfy(e -> assertThat(e).contains(move.id().toString()).contains("\"phase\":\"caught up\"")
+                .contains("\"site-a->site-c\":0"));
+
+        // The post-fence rule is unchanged: a report from the fence's epoch on, applied at the target.
+        report(PositionReport.own("site-a", LEDGER, 5_100, fenced.epoch(), Instant.now()));
+        report(watermark("site-c", "site-a", 5_100));
+        assertThat(awaitTable(t -> t.unitState(unit) == UnitState.ACTIVE, Duration.ofSeconds(10)).owner(unit)).isEqualTo("site-c");
+    }
+
+    @Test
+    void aPlannedMoveFencesAfterTheBoundWhenItsTargetNeverCatchesUpAndSaysSo() throws Exception {
+        controller("ctl-a", Duration.ofSeconds(60), Duration.ofMillis(250), Duration.ofSeconds(3));
+        RoutingTable first = observer.awaitEpoch(1, Duration.ofSeconds(30)).orElseThrow();
+        int unit = first.unitsOwnedBy("site-a").get(0);
+        AdminCommand move = new AdminCommand(UUID.randomUUID(), AdminCommand.Action.MOVE, "site-c", unit, null, Instant.now());
+        report(PositionReport.own("site-a", LEDGER, 5_000, first.epoch(), Instant.now()));
+        report(watermark("site-c", "site-a", 1_000));
+        long sent = System.nanoTime();
+        command(move);
+
+        awaitTable(t -> t.unitState(unit) == UnitState.FENCED, Duration.ofSeconds(20));
+        assertThat(Duration.ofNanos(System.nanoTime() - sent)).as("not before the bound").isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+        assertThat(routingEvents()).anySatisfy(e -> assertThat(e).contains(move.id().toString()).contains("\"phase\":\"timed out\"")
+                .contains("\"site-a->site-c\":4000"));
+    }
+
+    @Test
+    void runsTheLoopAsSoonAsAPositionArrivesThatCompletesACatchUpNotAtTheNextTick() throws Exception {
+        RoutingTable first = RoutingTable.initial(List.copyOf(CITIES.keySet()), 64);
+        int unit = first.unitsOwnedBy("site-a").get(0);
+        RoutingTable fenced = first.fence(unit, "site-c");
+        try (RoutingPublisher earlier = new RoutingPublisher(bootstrap, "earlier-leader")) {
+            earlier.publish(first, "{}");
+            earlier.publish(fenced, "{}");
+        }
+        // An hour between ticks: only the arriving positions can run the loop within the waits below.
+        FailoverLoop controller = controller("ctl-a", Duration.ofSeconds(60), Duration.ofHours(1), PRE_CATCH_UP_TIMEOUT);
+        await().atMost(Duration.ofSeconds(30)).until(controller::isLeader);
+        followers.get("ctl-a").awaitEpoch(fenced.epoch(), Duration.ofSeconds(20)).orElseThrow();
+
+        report(PositionReport.own("site-a", LEDGER, 5_000, fenced.epoch(), Instant.now()));
+        report(watermark("site-c", "site-a", 5_000));
+
+        RoutingTable moved = awaitTable(t -> t.unitState(unit) == UnitState.ACTIVE, Duration.ofSeconds(10));
+        assertThat(moved.owner(unit)).isEqualTo("site-c");
+    }
+
     private FailoverLoop controller(String instance) {
         return controller(instance, Duration.ofSeconds(60));
     }
 
     private FailoverLoop controller(String instance, Duration startupGrace) {
+        return controller(instance, startupGrace, Duration.ofMillis(250), PRE_CATCH_UP_TIMEOUT);
+    }
+
+    private FailoverLoop controller(String instance, Duration startupGrace, Duration tick, Duration preCatchUpTimeout) {
         RoutingTableFollower follower = track(new RoutingTableFollower(bootstrap, instance + "-routing").start());
+        followers.put(instance, follower);
         HeartbeatMonitor monitor = track(new HeartbeatMonitor(bootstrap, instance, NanoClock.SYSTEM).start());
         monitors.put(instance, monitor);
         ReplicationPositions positions = track(new ReplicationPositions(bootstrap, instance).start());
-        return track(new FailoverLoop(instance, CITIES, 64, TIMINGS, Duration.ofMillis(250), startupGrace, bootstrap, Duration.ofSeconds(6),
-                follower, monitor, positions, LEDGER, Clock.systemUTC(), meters).start());
+        return track(new FailoverLoop(instance, CITIES, 64, TIMINGS, tick, startupGrace, bootstrap, Duration.ofSeconds(6),
+                follower, monitor, positions, LEDGER, PRE_CATCH_UP_LAG, preCatchUpTimeout, Clock.systemUTC(), meters).start());
+    }
+
+    /**
+     * What lets a planned switchover fence: {@code owner} reports its position (it still writes
+     * the units), and each target has applied it.
+     */
+    private void caughtUpBeforeTheFence(String owner, long epoch, long lsn, String... targets) throws Exception {
+        report(PositionReport.own(owner, LEDGER, lsn, epoch, Instant.now()));
+        for (String target : targets) {
+            report(watermark(target, owner, lsn));
+        }
     }
 
     /** What the old owner's guard reports (PositionReporter) and what the new owner's replication publishes. */

@@ -1,9 +1,6 @@
 package io.multisite.replication;
 
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import io.multisite.replication.catalog.TopicSetup;
 import io.multisite.replication.sink.ChangeApplier;
@@ -24,11 +21,6 @@ final class Replication implements SmartLifecycle, HealthIndicator {
     private final List<DatabaseCapture> captures;
     private final ChangeApplier applier;
     private final WatermarkPublisher publisher;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "watermark-publisher");
-        thread.setDaemon(true);
-        return thread;
-    });
     private volatile boolean running;
 
     Replication(ReplicationProperties properties, List<DatabaseCapture> captures, ChangeApplier applier, WatermarkPublisher publisher) {
@@ -42,17 +34,17 @@ final class Replication implements SmartLifecycle, HealthIndicator {
     public void start() {
         TopicSetup.ensureCreated(properties.kafka().bootstrapServers(), properties.site(), properties.kafka().brokers(),
                 properties.kafka().partitions());
+        // Before the sink starts, so that no advance of a watermark goes unpublished.
+        publisher.start(properties.capture().heartbeatInterval());
         captures.forEach(DatabaseCapture::start);
         applier.start();
-        long period = properties.capture().heartbeatInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(publisher::publishChanged, period, period, TimeUnit.MILLISECONDS);
         running = true;
     }
 
     @Override
     public void stop() {
         running = false;
-        scheduler.shutdownNow();
+        publisher.close();
         applier.close();
         captures.forEach(DatabaseCapture::close);
     }

@@ -4,8 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,6 +26,12 @@ import org.slf4j.LoggerFactory;
  * write under that table (the {@link OwnershipGuard} counts them before it reads the table, so none
  * can slip in afterwards); only then read the WAL position. A report is skipped, not sent with a
  * position that might miss a write, when the wait times out.
+ *
+ * <p>A report runs every interval, and also as soon as a table with a new epoch is held
+ * ({@link #reportSoon()}, called by the routing follower's listener): a fenced unit's hand-over
+ * waits for this site's first report at the fence's epoch, and without that it waited for the
+ * next interval. The periodic run stays as the fallback (a report skipped or lost, a listener
+ * that missed a table).
  */
 public final class PositionReporter implements AutoCloseable {
 
@@ -37,6 +45,7 @@ public final class PositionReporter implements AutoCloseable {
     private final Duration interval;
     private final Duration quiescenceTimeout;
     private final Clock clock;
+    private final AtomicBoolean reportRequested = new AtomicBoolean();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "position-reporter");
         thread.setDaemon(true);
@@ -58,6 +67,25 @@ public final class PositionReporter implements AutoCloseable {
     public PositionReporter start() {
         scheduler.scheduleWithFixedDelay(this::reportSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    /**
+     * Takes and sends a report soon on the reporter's own thread, never on the caller's: the
+     * routing follower calls this for every new table, and the report may wait for in-flight
+     * writes. Requests made while one is queued are served by that one; a request made while a
+     * report runs queues another, so a table read after that report's table is still reported.
+     */
+    public void reportSoon() {
+        if (reportRequested.compareAndSet(false, true)) {
+            try {
+                scheduler.execute(() -> {
+                    reportRequested.set(false);
+                    reportSafely();
+                });
+            } catch (RejectedExecutionException e) {
+                // closing: nothing more to report
+            }
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.multisite.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -65,6 +66,20 @@ class PositionReporterTests {
         try (Admission write = guard.admit(OWN, Tier.CREDIT)) {
             assertThat(write.granted()).isTrue();
             assertThat(reporter.report()).isPresent();
+        }
+    }
+
+    @Test
+    void reportsANewEpochAtOnceRatherThanAtTheNextInterval() {
+        try (PositionReporter hourly = new PositionReporter("site-a", routing, guard, wal, producer, Duration.ofHours(1),
+                Duration.ofMillis(100), Clock.systemUTC()).start()) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 1);
+            table.set(table.get().fence(OWN, "site-b"));
+
+            hourly.reportSoon();
+
+            await().atMost(Duration.ofSeconds(2)).until(() -> producer.history().size() == 2);
+            assertThat(PositionReport.fromJson(producer.history().get(1).value()).epoch()).isEqualTo(2);
         }
     }
 

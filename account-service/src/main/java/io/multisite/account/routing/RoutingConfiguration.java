@@ -90,10 +90,11 @@ class RoutingConfiguration {
 
         /**
          * The old owner's half of every hand-over: this site's WAL position, reported once the
-         * writes it admitted for units it has given up are finished (see {@link PositionReporter}).
+         * writes it admitted for units it has given up are finished (see {@link PositionReporter}),
+         * as soon as a new table is read and every {@code position-report-interval} besides.
          */
         @Bean(destroyMethod = "close")
-        PositionReporter positionReporter(RoutingProperties properties, RoutingTableSource routing, OwnershipGuard guard,
+        PositionReporter positionReporter(RoutingProperties properties, RoutingTableFollower follower, OwnershipGuard guard,
                                           JdbcClient jdbc, SiteTimings timings) {
             WalPosition wal = () -> jdbc.sql("SELECT current_database(), pg_current_wal_lsn()::text")
                     .query((row, n) -> new WalPosition.Position(row.getString(1), Lsn.parse(row.getString(2)))).single();
@@ -102,8 +103,11 @@ class RoutingConfiguration {
                     ProducerConfig.CLIENT_ID_CONFIG, "account-service-" + properties.instanceId() + "-positions",
                     ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
             // A debit admitted just before a fence finishes within the lease, or is refused at commit.
-            return new PositionReporter(properties.site(), routing, guard, wal, producer, timings.heartbeatInterval(),
-                    timings.leaseDuration(), Clock.systemUTC()).start();
+            PositionReporter reporter = new PositionReporter(properties.site(), follower, guard, wal, producer,
+                    properties.positionReportInterval(), timings.leaseDuration(), Clock.systemUTC());
+            // A fence waits for this site's first report at the fence's epoch: send it now, not at the next interval.
+            follower.addListener(table -> reporter.reportSoon());
+            return reporter.start();
         }
 
         // Every instance may be the first to start, so each one makes sure the topics exist.

@@ -15,9 +15,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param units       number of units; must match every other component
  * @param kafka       where the routing table and the heartbeats live
  * @param timings     the lease timings; validated at start-up
+ * @param positionReportInterval how often this site's WAL position is reported when no new routing
+ *                    table prompts a report (POSITION_REPORT_INTERVAL); not one of the lease timings
  */
 @ConfigurationProperties("multisite")
-record RoutingProperties(String site, String instanceId, int units, Kafka kafka, Timings timings) {
+record RoutingProperties(String site, String instanceId, int units, Kafka kafka, Timings timings, Duration positionReportInterval) {
 
     /**
      * @param enabled          false: no follower, no heartbeater, no topic creation. The context

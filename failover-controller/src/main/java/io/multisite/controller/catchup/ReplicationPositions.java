@@ -1,12 +1,16 @@
 package io.multisite.controller.catchup;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import io.multisite.routing.MultisiteTopics;
 import io.multisite.routing.PositionReport;
@@ -27,9 +31,13 @@ import org.slf4j.LoggerFactory;
 public final class ReplicationPositions implements CatchUp, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicationPositions.class);
+    /** Own positions kept per site and database: about this many seconds at one report a second. */
+    private static final int HISTORY = 32;
 
     private final KafkaConsumer<String, String> consumer;
     private final Map<String, PositionReport> latest = new ConcurrentHashMap<>();
+    private final Map<String, Deque<PositionReport>> ownHistory = new ConcurrentHashMap<>();
+    private final List<Consumer<PositionReport>> listeners = new CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -55,6 +63,29 @@ public final class ReplicationPositions implements CatchUp, AutoCloseable {
     public void accept(PositionReport report) {
         latest.merge(report.key(), report, (old, now) ->
                 now.epoch() > old.epoch() || (now.epoch() == old.epoch() && now.lsn() >= old.lsn()) ? now : old);
+        if (report.isOwnPosition()) {
+            Deque<PositionReport> history = ownHistory.computeIfAbsent(report.key(), key -> new ArrayDeque<>());
+            synchronized (history) {
+                if (history.isEmpty() || report.lsn() >= history.peekLast().lsn()) {
+                    history.addLast(report);
+                    if (history.size() > HISTORY) {
+                        history.removeFirst();
+                    }
+                }
+            }
+        }
+        for (Consumer<PositionReport> listener : listeners) {
+            try {
+                listener.accept(report);
+            } catch (RuntimeException e) {
+                log.warn("position listener failed on {}", report.key(), e);
+            }
+        }
+    }
+
+    @Override
+    public void addListener(Consumer<PositionReport> listener) {
+        listeners.add(listener);
     }
 
     @Override
@@ -63,9 +94,25 @@ public final class ReplicationPositions implements CatchUp, AutoCloseable {
     }
 
     @Override
+    public List<PositionReport> recentOwnPositions(String site, String database) {
+        Deque<PositionReport> history = ownHistory.get(PositionReport.key(site, site, database));
+        if (history == null) {
+            return List.of();
+        }
+        synchronized (history) {
+            return List.copyOf(history);
+        }
+    }
+
+    @Override
     public OptionalLong watermark(String site, String origin, String database) {
         PositionReport report = latest.get(PositionReport.key(site, origin, database));
         return report == null ? OptionalLong.empty() : OptionalLong.of(report.lsn());
+    }
+
+    /** The latest report of {@code site} about {@code origin} (its own position when they are equal), for the console. */
+    public Optional<PositionReport> latest(String site, String origin, String database) {
+        return Optional.ofNullable(latest.get(PositionReport.key(site, origin, database)));
     }
 
     private void run() {

@@ -2,6 +2,7 @@ package io.multisite.controller.failover;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -10,18 +11,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.multisite.controller.catchup.CatchUp;
+import io.multisite.controller.catchup.PreCatchUp;
 import io.multisite.controller.catchup.Reconciler;
 import io.multisite.controller.leadership.Leadership;
 import io.multisite.controller.leadership.RoutingPublisher;
 import io.multisite.controller.liveness.HeartbeatMonitor;
+import io.multisite.routing.PositionReport;
 import io.multisite.routing.RoutingTable;
 import io.multisite.routing.RoutingTableFollower;
 import io.multisite.routing.SiteState;
@@ -41,6 +46,11 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Nothing is decided on a stale view: the leader acts only when its routing follower has
  * caught up with the table topic, and its heartbeat monitor counts silence only up to the last
  * moment it had read the whole heartbeat topic, so silence is real silence.
+ *
+ * <p>The loop runs every tick, and also at once when a replication position arrives that could let
+ * a hand-over go on (a unit FENCED or RECOVERING waits for its sender, or a planned switchover is
+ * waiting to fence): the position, not the next tick, decides how soon a unit takes writes again.
+ * Planned switchovers first wait, unfenced, for their targets to catch up ({@link Switchovers}).
  */
 public final class FailoverLoop implements AutoCloseable {
 
@@ -65,6 +75,11 @@ public final class FailoverLoop implements AutoCloseable {
     private final Timer recovery;
     private final CatchUp catchUp;
     private final Reconciler reconciler;
+    private final String ledgerDatabase;
+    private final Switchovers switchovers;
+    private final PreCatchUp preCatchUp;
+    private final Duration preCatchUpTimeout;
+    private final AtomicBoolean wakeRequested = new AtomicBoolean();
     /** When each unit stopped being writable (fenced, or taken over from a dead site), as this leader saw it. */
     private final Map<Integer, Long> stoppedAt = new HashMap<>();
     private final AtomicLong epoch = new AtomicLong();
@@ -79,7 +94,7 @@ public final class FailoverLoop implements AutoCloseable {
     public FailoverLoop(String instance, Map<String, String> cityOfSite, int unitCount, SiteTimings timings, Duration tick,
                         Duration startupGrace, String bootstrapServers, Duration electionSessionTimeout,
                         RoutingTableFollower follower, HeartbeatMonitor monitor, CatchUp catchUp, String ledgerDatabase,
-                        Clock clock, MeterRegistry meters) {
+                        Duration preCatchUpLag, Duration preCatchUpTimeout, Clock clock, MeterRegistry meters) {
         this.instance = instance;
         // In the configured order: the first table is dealt in it, and fail-back finds home units by it.
         this.cityOfSite = Collections.unmodifiableMap(new LinkedHashMap<>(cityOfSite));
@@ -92,6 +107,10 @@ public final class FailoverLoop implements AutoCloseable {
         this.planner = new FailoverPlanner(cityOfSite);
         this.catchUp = catchUp;
         this.reconciler = new Reconciler(ledgerDatabase);
+        this.ledgerDatabase = ledgerDatabase;
+        this.preCatchUp = new PreCatchUp(ledgerDatabase, preCatchUpLag);
+        this.preCatchUpTimeout = preCatchUpTimeout;
+        this.switchovers = new Switchovers(planner, preCatchUp, preCatchUpTimeout, List.copyOf(this.cityOfSite.keySet()));
         this.bootstrapServers = bootstrapServers;
         this.electionSessionTimeout = electionSessionTimeout;
         this.clock = clock;
@@ -116,7 +135,34 @@ public final class FailoverLoop implements AutoCloseable {
     public FailoverLoop start() {
         leadership = new Leadership(bootstrapServers, instance, electionSessionTimeout, this::onCommand).start();
         scheduler.scheduleWithFixedDelay(this::tickSafely, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
+        catchUp.addListener(this::positionArrived);
         return this;
+    }
+
+    /** On the positions' thread: wakes the loop if this record could complete a catch-up. */
+    private void positionArrived(PositionReport report) {
+        if (!report.database().equals(ledgerDatabase) || !isLeader()) {
+            return;
+        }
+        boolean awaited = !switchovers.isEmpty() || follower.current().map(table -> table.units().stream()
+                .anyMatch(unit -> unit.state() != UnitState.ACTIVE && unit.catchUpFrom().contains(report.origin()))).orElse(false);
+        if (awaited) {
+            wake();
+        }
+    }
+
+    /** Runs a tick soon on the loop's thread; requests made while one is queued are served by that one. */
+    private void wake() {
+        if (wakeRequested.compareAndSet(false, true)) {
+            try {
+                scheduler.execute(() -> {
+                    wakeRequested.set(false);
+                    tickSafely();
+                });
+            } catch (RejectedExecutionException e) {
+                // closing
+            }
+        }
     }
 
     public boolean isLeader() {
@@ -126,6 +172,7 @@ public final class FailoverLoop implements AutoCloseable {
     synchronized void tick() {
         if (!isLeader()) {
             dropPublisher();
+            forgetSwitchovers();
             return;
         }
         if (!follower.isCaughtUp()) {
@@ -159,14 +206,73 @@ public final class FailoverLoop implements AutoCloseable {
             }
             return;
         }
-        reconciler.plan(table, catchUp).ifPresent(plan -> {
+        Optional<Reconciler.Plan> reconciled = reconciler.plan(table, catchUp);
+        if (reconciled.isPresent()) {
+            Reconciler.Plan plan = reconciled.get();
             Map<String, Object> event = event(table.epoch(), plan.table(), "caught up", List.of(), List.of(), plan.activated());
             event.put("unfenced", plan.unfenced());
             if (publish(plan.table(), table.epoch(), event)) {
                 plan.activated().keySet().forEach(unit -> recordPause(unit, table.unitState(unit)));
                 plan.unfenced().keySet().forEach(stoppedAt::remove);
             }
-        });
+            if (!switchovers.isEmpty()) {
+                wake(); // on the table just published
+            }
+            return;
+        }
+        switchover(table);
+    }
+
+    /** Fences the first pending switchover whose targets have caught up, or that waited long enough. */
+    private void switchover(RoutingTable table) {
+        if (switchovers.isEmpty()) {
+            return;
+        }
+        Switchovers.Decision decision = switchovers.decide(table, catchUp, clock.instant());
+        for (Switchovers.Dropped dropped : decision.dropped()) {
+            AdminCommand command = dropped.pending().command();
+            log.warn("planned {} not carried out, nothing was fenced: {}", describe(command), dropped.why());
+            Map<String, Object> event = event(table.epoch(), table, cause(command), List.of(), List.of(), Map.of());
+            event.put("command", command.id().toString());
+            event.put("preCatchUp", Map.of("phase", "dropped", "why", String.valueOf(dropped.why())));
+            publishEvent(table.epoch(), event);
+        }
+        if (decision.fence().isEmpty()) {
+            return;
+        }
+        Switchovers.Fence fence = decision.fence().get();
+        AdminCommand command = fence.pending().command();
+        if (fence.timedOut()) {
+            log.warn("planned {}: fencing after waiting {} ms for the targets to catch up (WAL bytes behind: {})",
+                    describe(command), fence.waited().toMillis(), fence.lagBytes());
+        } else {
+            log.info("planned {}: targets caught up after {} ms, fencing", describe(command), fence.waited().toMillis());
+        }
+        FailoverPlanner.Plan plan = fence.plan();
+        Map<String, Object> event = event(table.epoch(), plan.table(), cause(command), List.of(), List.of(), plan.moved());
+        event.put("command", command.id().toString());
+        Map<String, Object> preCatchUpDone = new LinkedHashMap<>();
+        preCatchUpDone.put("phase", fence.timedOut() ? "timed out" : "caught up");
+        preCatchUpDone.put("waitedMs", fence.waited().toMillis());
+        preCatchUpDone.put("lagBytes", fence.lagBytes());
+        event.put("preCatchUp", preCatchUpDone);
+        long fencedAt = System.nanoTime();
+        plan.moved().keySet().forEach(unit -> stoppedAt.put(unit, fencedAt));
+        if (publish(plan.table(), table.epoch(), event)) {
+            switchovers.fenced(fence.pending());
+            if (!switchovers.isEmpty()) {
+                wake();
+            }
+        } else {
+            plan.moved().keySet().forEach(stoppedAt::remove);
+        }
+    }
+
+    private void forgetSwitchovers() {
+        int forgotten = switchovers.clear();
+        if (forgotten > 0) {
+            log.warn("no longer leading: {} planned switchover(s) not fenced yet are given up; re-issue them", forgotten);
+        }
     }
 
     private void recordPause(int unit, UnitState before) {
@@ -191,6 +297,10 @@ public final class FailoverLoop implements AutoCloseable {
     synchronized void onCommand(String json) {
         AdminCommand command = JSON.readValue(json, AdminCommand.class);
         RoutingTable table = follower.current().orElseThrow(() -> new IllegalStateException("no routing table yet"));
+        if (Switchovers.isSwitchover(command.action())) {
+            acceptSwitchover(command, table);
+            return;
+        }
         RoutingTable next;
         Map<Integer, String> moved = Map.of();
         List<String> dead = List.of();
@@ -205,41 +315,51 @@ public final class FailoverLoop implements AutoCloseable {
                 moved.keySet().forEach(unit -> stoppedAt.putIfAbsent(unit, System.nanoTime()));
                 dead = plan.declaredDead();
             }
-            case DRAIN -> {
-                FailoverPlanner.Plan plan = planner.drain(table, command.site());
-                next = plan.table();
-                moved = plan.moved();
-                moved.keySet().forEach(unit -> stoppedAt.put(unit, System.nanoTime()));
-            }
-            case FAIL_BACK -> {
-                Optional<FailoverPlanner.Plan> plan = planner.failBack(table, command.site(), List.copyOf(cityOfSite.keySet()));
-                if (plan.isEmpty()) {
-                    return; // nothing of its own is away from it
-                }
-                next = plan.get().table();
-                moved = plan.get().moved();
-                moved.keySet().forEach(unit -> stoppedAt.put(unit, System.nanoTime()));
-            }
             case MARK_UP -> next = table.markUp(command.site());
             case FORCE_ACTIVATE -> next = table.activate(command.unit());
-            case MOVE -> {
-                if (table.unitState(command.unit()) != UnitState.ACTIVE || table.owner(command.unit()).equals(command.site())) {
-                    return; // already moving or moved: a command is carried out at most once
-                }
-                next = table.fence(command.unit(), command.site());
-                moved = Map.of(command.unit(), command.site());
-                stoppedAt.put(command.unit(), System.nanoTime());
-            }
             default -> throw new IllegalStateException("unknown action " + command.action());
         }
-        String cause = "admin " + command.action().name().toLowerCase() + (command.reason() == null ? "" : ": " + command.reason());
-        Map<String, Object> event = event(table.epoch(), next, cause, dead, List.of(), moved);
+        Map<String, Object> event = event(table.epoch(), next, cause(command), dead, List.of(), moved);
         if (command.action() == AdminCommand.Action.FORCE_ACTIVATE) {
             event.put("acceptedLoss", Map.of("unit", command.unit(),
                     "meaning", "changes the unit's previous owner made before it died and that were not replicated are given up"));
         }
         event.put("command", command.id().toString());
         publish(next, table.epoch(), event);
+    }
+
+    /**
+     * Queues a MOVE, DRAIN or FAIL_BACK; it is fenced by the loop once its targets have caught up.
+     * The waiting is announced on the routing events, so that an operator sees it, and can re-issue
+     * the command should this leader go before the fence.
+     */
+    private void acceptSwitchover(AdminCommand command, RoutingTable table) {
+        Optional<FailoverPlanner.Plan> plan = switchovers.add(command, table, clock.instant());
+        if (plan.isEmpty()) {
+            log.info("planned {}: nothing to do, or already waiting", describe(command));
+            return;
+        }
+        log.info("planned {}: waiting, unfenced, for the targets to catch up (at most {} ms): {}", describe(command),
+                preCatchUpTimeout.toMillis(), plan.get().moved());
+        Map<String, Object> event = event(table.epoch(), table, cause(command), List.of(), List.of(), Map.of());
+        event.put("command", command.id().toString());
+        Map<String, Object> waiting = new LinkedHashMap<>();
+        waiting.put("phase", "waiting");
+        waiting.put("planned", plan.get().moved());
+        waiting.put("maxLagMs", preCatchUp.maxLag().toMillis());
+        waiting.put("timeoutMs", preCatchUpTimeout.toMillis());
+        event.put("preCatchUp", waiting);
+        publishEvent(table.epoch(), event);
+        wake();
+    }
+
+    private static String cause(AdminCommand command) {
+        return "admin " + command.action().name().toLowerCase() + (command.reason() == null ? "" : ": " + command.reason());
+    }
+
+    private static String describe(AdminCommand command) {
+        return command.action().name().toLowerCase() + (command.unit() == null ? "" : " of unit " + command.unit())
+                + (command.site() == null ? "" : " (" + command.site() + ")") + " [" + command.id() + "]";
     }
 
     private Map<String, Object> event(long before, RoutingTable after, String cause, List<String> dead, List<String> rejoined,
@@ -276,6 +396,22 @@ public final class FailoverLoop implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         return false;
+    }
+
+    /** An audit event without a new table (a switchover waiting or given up); best effort. */
+    private void publishEvent(long epoch, Map<String, Object> event) {
+        try {
+            if (publisher == null) {
+                publisher = new RoutingPublisher(bootstrapServers, instance);
+            }
+            publisher.publishEvent(epoch, JSON.writeValueAsString(event));
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            log.warn("a newer leader fenced this instance; its routing event was discarded");
+            dropPublisher();
+        } catch (RuntimeException e) {
+            log.warn("routing event not published: {}", e.toString());
+            dropPublisher();
+        }
     }
 
     private void dropPublisher() {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.multisite.routing.MultisiteTopics;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -15,7 +16,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,14 +36,26 @@ public final class Leadership implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Leadership.class);
     public static final String GROUP = "multisite-controller";
 
-    private final KafkaConsumer<String, String> consumer;
-    private final Consumer<String> commands;
+    private final Consumer<String, String> consumer;
+    private final java.util.function.Consumer<String> commands;
     private final Thread thread;
     private volatile boolean leader;
     private volatile boolean running = true;
 
-    public Leadership(String bootstrapServers, String instanceId, Duration sessionTimeout, Consumer<String> commands) {
+    public Leadership(String bootstrapServers, String instanceId, Duration sessionTimeout, java.util.function.Consumer<String> commands) {
+        this(new KafkaConsumer<>(config(bootstrapServers, instanceId, sessionTimeout), new StringDeserializer(), new StringDeserializer()),
+                commands);
+    }
+
+    /** With any consumer of the command topic: the tests use one that fails on demand. */
+    Leadership(Consumer<String, String> consumer, java.util.function.Consumer<String> commands) {
+        this.consumer = consumer;
         this.commands = commands;
+        this.thread = new Thread(this::run, "controller-election");
+        this.thread.setDaemon(true);
+    }
+
+    private static Map<String, Object> config(String bootstrapServers, String instanceId, Duration sessionTimeout) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
@@ -59,9 +71,7 @@ public final class Leadership implements AutoCloseable {
         config.put("socket.connection.setup.timeout.ms", 1000);
         config.put("socket.connection.setup.timeout.max.ms", 2000);
         config.put("reconnect.backoff.max.ms", 500);
-        this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer());
-        this.thread = new Thread(this::run, "controller-election");
-        this.thread.setDaemon(true);
+        return config;
     }
 
     public Leadership start() {
@@ -113,8 +123,12 @@ public final class Leadership implements AutoCloseable {
                 } catch (WakeupException e) {
                     throw e;
                 } catch (RuntimeException e) {
-                    leader = false;
-                    log.warn("election consumer failed, not leading: {}", e.toString());
+                    // Leadership is the assignment, which only the rebalance callbacks change: a lost
+                    // membership reaches onPartitionsLost at the next poll. Stepping down here instead
+                    // left an instance holding the partition but not leading: it skipped and committed
+                    // every command, and no other instance could lead until the next rebalance.
+                    leader = !consumer.assignment().isEmpty();
+                    log.warn("election consumer failed ({}), {}", e.toString(), leader ? "still leading" : "not leading");
                 }
             }
         } catch (WakeupException e) {

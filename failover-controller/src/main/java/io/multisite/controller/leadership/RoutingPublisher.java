@@ -57,6 +57,28 @@ public final class RoutingPublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes an audit event without a new table, in a transaction of its own, so that a deposed
+     * leader's event is discarded like its tables.
+     *
+     * @param epoch the epoch of the table the event was decided on (the record's key)
+     */
+    public void publishEvent(long epoch, String auditEvent) {
+        producer.beginTransaction();
+        try {
+            producer.send(new ProducerRecord<>(MultisiteTopics.ROUTING_EVENTS, 0, String.valueOf(epoch),
+                    auditEvent.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            producer.commitTransaction();
+        } catch (RuntimeException e) {
+            try {
+                producer.abortTransaction();
+            } catch (RuntimeException abortFailed) {
+                e.addSuppressed(abortFailed);
+            }
+            throw e;
+        }
+    }
+
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(2));

@@ -107,9 +107,19 @@ class ReconcilerTests {
         }
 
         @Override
+        public List<PositionReport> recentOwnPositions(String site, String database) {
+            return ownPosition(site, database).map(List::of).orElse(List.of());
+        }
+
+        @Override
         public OptionalLong watermark(String site, String origin, String database) {
             Long lsn = applied.get(site + "/" + origin);
             return lsn == null || !LEDGER.equals(database) ? OptionalLong.empty() : OptionalLong.of(lsn);
+        }
+
+        @Override
+        public void addListener(java.util.function.Consumer<PositionReport> listener) {
+            throw new UnsupportedOperationException("the Reconciler only reads positions");
         }
     }
 }

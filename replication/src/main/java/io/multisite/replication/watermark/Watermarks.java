@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.ToIntFunction;
 
 import io.micrometer.core.instrument.Gauge;
@@ -31,6 +32,7 @@ public final class Watermarks {
     private final MeterRegistry meters;
     private final Map<Key, Map<TopicPartition, WatermarkMarker>> markers = new HashMap<>();
     private final Map<Key, Watermark> current = new ConcurrentHashMap<>();
+    private final List<Runnable> advanceListeners = new CopyOnWriteArrayList<>();
 
     public Watermarks(String site, Clock clock, MeterRegistry meters) {
         this.site = site;
@@ -43,9 +45,24 @@ public final class Watermarks {
      *
      * @param partitionCount the number of partitions of a topic
      */
-    public synchronized void markerApplied(TopicPartition partition, WatermarkMarker marker, ToIntFunction<String> partitionCount) {
+    public void markerApplied(TopicPartition partition, WatermarkMarker marker, ToIntFunction<String> partitionCount) {
+        if (advance(partition, marker, partitionCount)) {
+            advanceListeners.forEach(Runnable::run);
+        }
+    }
+
+    /**
+     * Called, on the sink's thread and outside any lock of this class, each time a watermark
+     * advances; a listener must hand off rather than block.
+     */
+    public void onAdvance(Runnable listener) {
+        advanceListeners.add(listener);
+    }
+
+    /** @return true if the origin's watermark for the marker's database moved forward */
+    private synchronized boolean advance(TopicPartition partition, WatermarkMarker marker, ToIntFunction<String> partitionCount) {
         if (marker.origin().equals(site)) {
-            return; // this site's own sessions topic is read for the local fan-out only
+            return false; // this site's own sessions topic is read for the local fan-out only
         }
         Key key = new Key(marker.origin(), marker.database());
         Map<TopicPartition, WatermarkMarker> byPartition = markers.computeIfAbsent(key, k -> new HashMap<>());
@@ -56,7 +73,7 @@ public final class Watermarks {
             for (int p = 0, n = partitionCount.applyAsInt(topic); p < n; p++) {
                 WatermarkMarker seen = byPartition.get(new TopicPartition(topic, p));
                 if (seen == null) {
-                    return;
+                    return false;
                 }
                 if (lowest == null || seen.lsn() < lowest.lsn()) {
                     lowest = seen;
@@ -64,16 +81,18 @@ public final class Watermarks {
             }
         }
         if (lowest == null) {
-            return;
+            return false;
         }
         Watermark previous = current.get(key);
-        if (previous == null || lowest.lsn() > previous.lsn()) {
-            if (previous == null) {
-                registerGauges(key);
-            }
-            current.put(key, new Watermark(site, key.origin(), key.database(), lowest.lsn(),
-                    Instant.ofEpochMilli(lowest.committedAtMillis()), clock.instant()));
+        if (previous != null && lowest.lsn() <= previous.lsn()) {
+            return false;
         }
+        if (previous == null) {
+            registerGauges(key);
+        }
+        current.put(key, new Watermark(site, key.origin(), key.database(), lowest.lsn(),
+                Instant.ofEpochMilli(lowest.committedAtMillis()), clock.instant()));
+        return true;
     }
 
     public List<Watermark> all() {

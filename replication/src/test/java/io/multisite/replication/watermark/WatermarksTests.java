@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.multisite.replication.catalog.Catalog;
@@ -47,6 +48,23 @@ class WatermarksTests {
         markEverywhere("news", 500);
         markEverywhere("news", 400);
         assertThat(watermarks.of("site-a", "news").orElseThrow().lsn()).isEqualTo(500);
+    }
+
+    @Test
+    void tellsItsListenersEachTimeAWatermarkAdvancesAndOnlyThen() {
+        AtomicInteger advances = new AtomicInteger();
+        watermarks.onAdvance(advances::incrementAndGet);
+        markEverywhereExceptLast("news", 100);
+        assertThat(advances).as("no watermark yet").hasValue(0);
+        mark("multisite.cdc.site-a.news.posts", PARTITIONS - 1, "news", 100);
+        assertThat(advances).hasValue(1);
+
+        mark("multisite.cdc.site-a.news.posts", 0, "news", 150);
+        assertThat(advances).as("one partition ahead, the lowest marker unchanged").hasValue(1);
+        markEverywhere("news", 90);
+        assertThat(advances).as("older markers").hasValue(1);
+        markEverywhere("news", 200);
+        assertThat(advances).hasValue(2);
     }
 
     @Test
