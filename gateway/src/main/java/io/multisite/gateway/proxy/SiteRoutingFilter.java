@@ -125,8 +125,15 @@ final class SiteRoutingFilter implements GatewayFilter {
 
         private Mono<byte[]> readBody() {
             ServerHttpRequest request = exchange.getRequest();
-            if (request.getHeaders().getContentLength() > maxBodyBytes) {
+            HttpHeaders headers = request.getHeaders();
+            long length = headers.getContentLength();
+            if (length > maxBodyBytes) {
                 return Mono.error(tooLarge());
+            }
+            if (length <= 0 && !headers.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
+                // HTTP/1.1: without a length or a transfer encoding there is no body; most requests
+                // are such reads, and subscribing to an empty body still costs a join.
+                return Mono.just(NO_BODY);
             }
             return DataBufferUtils.join(request.getBody(), maxBodyBytes)
                     .map(buffer -> {
