@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -124,6 +125,19 @@ final class Compose {
         return runCommand(Duration.ofMinutes(2), stdin, args);
     }
 
+    /**
+     * {@code deploy/chaos.sh <args>} against this project, as an operator runs it against the demo;
+     * fails the test unless it exits 0.
+     */
+    String chaos(String... args) {
+        List<String> command = prepend(List.of(root.resolve("deploy/chaos.sh").toString()), args);
+        Result result = runCommand(Duration.ofMinutes(12), null, command, Map.of("COMPOSE_PROJECT_NAME", PROJECT));
+        if (result.exitCode() != 0) {
+            fail("chaos.sh " + String.join(" ", args) + " exited " + result.exitCode() + ":\n" + tail(result.output()));
+        }
+        return result.output();
+    }
+
     Result run(Duration timeout, String stdin, String... args) {
         return runCommand(timeout, stdin, prepend(List.of("docker", "compose", "-p", PROJECT, "-f", root.resolve("docker-compose.yml").toString()), args));
     }
@@ -135,8 +149,14 @@ final class Compose {
     }
 
     private Result runCommand(Duration timeout, String stdin, List<String> command) {
+        return runCommand(timeout, stdin, command, Map.of());
+    }
+
+    private Result runCommand(Duration timeout, String stdin, List<String> command, Map<String, String> environment) {
         try {
-            Process process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
+            builder.environment().putAll(environment);
+            Process process = builder.start();
             CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
             try (OutputStream in = process.getOutputStream()) {
                 if (stdin != null) {
@@ -164,11 +184,6 @@ final class Compose {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    void logTail(String what, String output) {
-        String[] lines = output.strip().split("\n");
-        log.info("{}: {}", what, lines.length == 0 ? "" : lines[lines.length - 1]);
     }
 
     record Result(int exitCode, String output) {

@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The three-site deployment, built and brought up once per test JVM and shared by every
  * end-to-end test class; torn down (with its volumes) when the JVM exits, unless
- * MULTISITE_KEEP_RUNNING=true asks to keep it for inspection.
+ * MULTISITE_KEEP_RUNNING=true asks to keep it for inspection. MULTISITE_REUSE_RUNNING=true runs
+ * the tests against such a kept deployment instead of a fresh one (and then also keeps it).
  */
 final class Deployment {
 
@@ -22,6 +23,14 @@ final class Deployment {
         Compose.requireDocker();
         if (compose == null) {
             Compose candidate = Compose.forRepository();
+            if ("true".equalsIgnoreCase(System.getenv("MULTISITE_REUSE_RUNNING"))) {
+                // Iterating on one test class against a deployment kept from an earlier run: start
+                // whatever is not running, build nothing, keep the data.
+                candidate.compose(Duration.ofMinutes(16), "up", "-d", "--wait", "--wait-timeout", "900");
+                compose = candidate;
+                log.info("reusing the running deployment of project {}", Compose.PROJECT);
+                return compose;
+            }
             // A run that was interrupted (killed JVM, stopped machine) leaves its containers and
             // volumes behind; starting from them would test yesterday's state, or clash with it.
             candidate.compose(Duration.ofMinutes(3), "down", "-v", "--remove-orphans", "--timeout", "5");

@@ -36,6 +36,22 @@ final class Gateways {
             return status < 0 ? "unreachable" : json().path("error").asString("");
         }
 
+        /** From {@code curl -i} output: a status line, headers, a blank line, the body; nothing = unreachable. */
+        static Answer fromRawHttp(String raw) {
+            int headersEnd = raw.indexOf("\r\n\r\n");
+            if (!raw.startsWith("HTTP/") || headersEnd < 0) {
+                return new Answer(-1, "", raw);
+            }
+            String[] head = raw.substring(0, headersEnd).split("\r\n");
+            String servedBy = "";
+            for (String header : head) {
+                if (header.regionMatches(true, 0, "X-Served-By:", 0, "X-Served-By:".length())) {
+                    servedBy = header.substring("X-Served-By:".length()).strip();
+                }
+            }
+            return new Answer(Integer.parseInt(head[0].split(" ")[1]), servedBy, raw.substring(headersEnd + 4));
+        }
+
         @Override
         public String toString() {
             return status + " (served by " + servedBy + ") " + body;

@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
  * sites form one KRaft quorum that keeps accepting quorum writes with any one node dead, and
  * every site's PostgreSQL emits logical-decoding changes for CDC.
  */
+@Order(1)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class InfrastructureIntegrationTests {
 
@@ -81,8 +82,12 @@ class InfrastructureIntegrationTests {
         }
     }
 
+    /**
+     * kafka-a here; the later tests lose kafka-b (replication carries on) and site-c with kafka-c
+     * (failover), so every node's death is covered once without paying three resyncs here.
+     */
     @ParameterizedTest(name = "{0} dies")
-    @ValueSource(strings = {"kafka-a", "kafka-b", "kafka-c"})
+    @ValueSource(strings = {"kafka-a"})
     @Order(3)
     void anyOneBrokerCanDieAndQuorumWritesStillSucceed(String victim) {
         String survivor = BROKERS.stream().filter(b -> !b.equals(victim)).findFirst().orElseThrow();

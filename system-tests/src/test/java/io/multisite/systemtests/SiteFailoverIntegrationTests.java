@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import io.multisite.routing.RoutingTable;
-import io.multisite.routing.RoutingTableJson;
 import io.multisite.routing.SiteState;
 import io.multisite.routing.UnitState;
 import io.multisite.routing.Units;
@@ -19,41 +18,42 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The deployed services: a user is written only at the home site of its unit, and when a site's
  * services die, the controller moves its units to the survivors in seconds.
  */
+@Order(5)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SiteFailoverIntegrationTests {
 
     private static final Logger log = LoggerFactory.getLogger(SiteFailoverIntegrationTests.class);
-    private static final List<String> SITES = List.of("site-a", "site-b", "site-c");
-    private static final List<String> SITE_C_SERVICES = List.of("postgres-c", "kafka-c", "failover-controller-c",
-            "account-service-c", "news-service-c", "replication-c", "gateway-c");
-
+    
     private static Compose compose;
+    private static Sites sites;
 
     @BeforeAll
     static void deploy() {
         compose = Deployment.up();
+        sites = new Sites(compose);
     }
 
     @Test
     @Order(1)
     void aUserIsRegisteredOnlyAtTheHomeSiteOfItsUnit() {
-        RoutingTable table = routingTable("a");
+        RoutingTable table = sites.routingTable("site-a");
         String userId = "routing-" + System.nanoTime();
         String home = table.owner(Units.DEFAULT.of(userId));
         String body = "{\"userId\":\"" + userId + "\",\"password\":\"correct-horse\",\"initialBalance\":100}";
-        for (String site : List.of("a", "b", "c")) {
-            String service = "account-service-" + site;
-            if (("site-" + site).equals(home)) {
+        for (String site : Sites.ALL) {
+            String service = Sites.service("account-service", site);
+            if (site.equals(home)) {
                 // 503 only while the site (re)gains its lease after the broker tests; then 201.
                 await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                        assertThat(register(service, body)).contains("HTTP/1.1 201").contains("\"homeSite\":\"" + home + "\""));
+                        assertThat(sites.register(service, body)).contains("HTTP/1.1 201").contains("\"homeSite\":\"" + home + "\""));
             } else {
-                assertThat(register(service, body)).contains("HTTP/1.1 421").contains("X-Owner-Site: " + home);
+                assertThat(sites.register(service, body)).contains("HTTP/1.1 421").contains("X-Owner-Site: " + home);
             }
         }
     }
@@ -62,12 +62,12 @@ class SiteFailoverIntegrationTests {
     @Order(2)
     void aUsersRequestsReachItsHomeSiteThroughAnyGateway() {
         String userId = "gateway-" + System.nanoTime();
-        String home = routingTable("a").owner(Units.DEFAULT.of(userId));
-        String elsewhere = SITES.stream().filter(s -> !s.equals(home)).findFirst().orElseThrow();
+        String home = sites.routingTable("site-a").owner(Units.DEFAULT.of(userId));
+        String elsewhere = Sites.ALL.stream().filter(s -> !s.equals(home)).findFirst().orElseThrow();
         // 503 only while a site (re)gains its lease after the broker tests.
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
                 assertThat(Gateways.register(elsewhere, userId, 900)).returns(201, Gateways.Answer::status).returns(home, Gateways.Answer::servedBy));
-        for (String gateway : SITES) {
+        for (String gateway : Sites.ALL) {
             Gateways.Answer login = Gateways.login(gateway, userId);
             assertThat(login).returns(201, Gateways.Answer::status).returns(home, Gateways.Answer::servedBy);
             Gateways.Answer me = Gateways.get(gateway, "/api/accounts/me", login.json().path("token").asString());
@@ -85,22 +85,29 @@ class SiteFailoverIntegrationTests {
                         answer -> answer.status() != 401);
         assertThat(post).returns(201, Gateways.Answer::status).returns(home, Gateways.Answer::servedBy);
         String postId = post.json().path("postId").asString();
-        for (String site : SITES) {
+        for (String site : Sites.ALL) {
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
                     assertThat(Gateways.get(site, "/api/posts/" + postId, null)).returns(200, Gateways.Answer::status)
                             .returns(site, Gateways.Answer::servedBy));
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                    assertThat(compose.exec("postgres-" + site.substring("site-".length()), "psql", "-X", "-U", "news_service", "-d", "news", "-tAc",
-                            "SELECT count(*) FROM sessions WHERE user_id = '" + userId + "'").strip()).isEqualTo("4"));
+                    assertThat(sites.newsQuery(site, "SELECT count(*) FROM sessions WHERE user_id = '" + userId + "'")).isEqualTo("4"));
         }
         Gateways.Answer feed = Gateways.get(elsewhere, "/api/feed?limit=5", null);
         assertThat(feed).returns(200, Gateways.Answer::status).returns(elsewhere, Gateways.Answer::servedBy);
+
+        // The live console is served by every site's controller, through its gateway.
+        for (String site : Sites.ALL) {
+            Gateways.Answer page = Gateways.get(site, "/console", null);
+            assertThat(page.status()).isEqualTo(200);
+            assertThat(page.body()).contains("<html");
+            assertThat(Gateways.get(site, "/console/state", null).json().path("units")).hasSize(64);
+        }
     }
 
     @Test
     @Order(3)
     void aUserRegisteredAtHomeReachesEverySiteWithItsBalance() {
-        registerAtHomeAndAwaitEverywhere("replicated-" + System.nanoTime(), 2500);
+        sites.registerAtHomeAndAwaitEverywhere("replicated-" + System.nanoTime(), 2500);
     }
 
     @Test
@@ -108,54 +115,33 @@ class SiteFailoverIntegrationTests {
     void replicationCarriesOnWhileOneKafkaBrokerIsDown() {
         compose.compose(Duration.ofMinutes(2), "kill", "kafka-b");
         try {
-            registerAtHomeAndAwaitEverywhere("broker-down-" + System.nanoTime(), 700);
+            sites.registerAtHomeAndAwaitEverywhere("broker-down-" + System.nanoTime(), 700);
         } finally {
             compose.compose(Duration.ofMinutes(11), "up", "-d", "--wait", "--wait-timeout", "600", "kafka-b");
         }
     }
 
-    /** Registers at the user's home site, then waits for the user and the balance at every site. */
-    private static void registerAtHomeAndAwaitEverywhere(String userId, long balance) {
-        String home = routingTable("a").owner(Units.DEFAULT.of(userId));
-        String body = "{\"userId\":\"" + userId + "\",\"password\":\"correct-horse\",\"initialBalance\":" + balance + "}";
-        String homeService = "account-service-" + home.substring("site-".length());
-        // 503 only while the site (re)gains its lease after a broker was lost.
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                assertThat(register(homeService, body)).contains("HTTP/1.1 201"));
-        long registered = System.nanoTime();
-
-        // The user row and the opening ledger entry travel by CDC; each site derives the balance.
-        // Generous: with a broker down and the machine loaded this has taken 80 s (13-17 s otherwise).
-        for (String site : List.of("a", "b", "c")) {
-            await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                    assertThat(accountsQuery(site, "SELECT count(*) || ':' || coalesce(sum(balance), 0) FROM accounts a JOIN users u USING (user_id) "
-                            + "WHERE user_id = '" + userId + "'")).isEqualTo("1:" + balance));
-        }
-        log.info("{} registered at {} and visible with its balance at every site {} ms later", userId, home,
-                Duration.ofNanos(System.nanoTime() - registered).toMillis());
-    }
-
     @Test
     @Order(5)
     void aSiteThatDiesLosesItsUnitsWithinSecondsAndItsUsersCarryOnThroughTheOtherGateways() {
-        RoutingTable before = routingTable("a");
+        RoutingTable before = sites.routingTable("site-a");
         assertThat(before.siteState("site-c")).isEqualTo(SiteState.UP);
         List<Integer> siteCUnits = before.unitsOwnedBy("site-c");
         assertThat(siteCUnits).as("site-c owns units (no failover before this test)").isNotEmpty();
 
         // A user of site-c, known at every site, whose debit site-c acknowledges just before it dies.
-        String payer = userHomedAt(before, "site-c", "dying-");
-        String payee = userHomedAt(before, "site-a", "payee-");
-        registerAtHomeAndAwaitEverywhere(payer, 1000);
-        registerAtHomeAndAwaitEverywhere(payee, 1);
+        String payer = Sites.userHomedAt(before, "site-c", "dying-");
+        String payee = Sites.userHomedAt(before, "site-a", "payee-");
+        sites.registerAtHomeAndAwaitEverywhere(payer, 1000);
+        sites.registerAtHomeAndAwaitEverywhere(payee, 1);
         String beforeKill = Gateways.login("site-a", payer).json().path("token").asString();
         assertThat(Gateways.transfer("site-a", beforeKill, payee, 400, "before-kill"))
                 .returns(201, Gateways.Answer::status).returns("site-c", Gateways.Answer::servedBy);
 
         // The whole site, found by its label, as the chaos tooling and the README do it.
-        String siteC = compose.containersOfSite("site-c");
-        assertThat(siteC.lines()).hasSizeGreaterThanOrEqualTo(5);
-        compose.docker(Duration.ofMinutes(1), concat("kill", siteC.lines().toArray(String[]::new)));
+        List<String> siteC = sites.containersOf("site-c");
+        assertThat(siteC).hasSizeGreaterThanOrEqualTo(5);
+        compose.docker(Duration.ofMinutes(1), Stream.concat(Stream.of("kill"), siteC.stream()).toArray(String[]::new));
         long killedAt = System.nanoTime();
         String token;
         try {
@@ -170,7 +156,7 @@ class SiteFailoverIntegrationTests {
             token = login.json().path("token").asString();
 
             RoutingTable after = await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> routingTable("a"), t -> t.siteState("site-c") == SiteState.DEAD);
+                    .until(() -> sites.routingTable("site-a"), t -> t.siteState("site-c") == SiteState.DEAD);
             Duration failover = Duration.ofNanos(System.nanoTime() - killedAt);
             log.info("site-c declared DEAD and its {} units re-homed {} ms after the site was killed", siteCUnits.size(), failover.toMillis());
             // Detection takes DEAD_AFTER (6 s) plus Kafka electing new partition leaders; on a loaded
@@ -181,7 +167,14 @@ class SiteFailoverIntegrationTests {
                 assertThat(after.unitState(unit)).isEqualTo(UnitState.RECOVERING);
                 assertThat(after.siteState(after.owner(unit))).isEqualTo(SiteState.UP);
             }
-            assertThat(routingTable("b").epoch()).as("every controller follows the same table").isEqualTo(after.epoch());
+            assertThat(sites.routingTable("site-b").epoch()).as("every controller follows the same table").isEqualTo(after.epoch());
+
+            // What the live console shows, through a surviving gateway: site-c dead, its units elsewhere.
+            JsonNode console = Gateways.get("site-b", "/console/state", null).json();
+            assertThat(console.path("units")).hasSize(64);
+            assertThat(console.path("sites").valueStream().filter(s -> s.path("site").asString().equals("site-c")).findFirst().orElseThrow()
+                    .path("state").asString()).isEqualTo("DEAD");
+            assertThat(console.path("units").valueStream().filter(u -> u.path("owner").asString().equals("site-c"))).isEmpty();
 
             // No debit while the new owner may lack site-c's last writes, whichever gateway is asked.
             for (String gateway : List.of("site-a", "site-b")) {
@@ -190,22 +183,18 @@ class SiteFailoverIntegrationTests {
                 assertThat(refused.error()).isEqualTo("unit_recovering");
             }
         } finally {
-            // Only site-c's services: a plain `up` would also recreate services of the other sites
-            // (their controllers depend on every broker), and a whole site restarting at once looks dead.
-            List<String> up = new ArrayList<>(List.of("up", "-d", "--wait", "--wait-timeout", "900", "--no-deps"));
-            up.addAll(SITE_C_SERVICES);
-            compose.compose(Duration.ofMinutes(16), up.toArray(String[]::new));
+            sites.restore("site-c");
         }
         long restoredAt = System.nanoTime();
         RoutingTable rejoined = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> routingTable("a"), t -> t.siteState("site-c") == SiteState.UP);
+                .until(() -> sites.routingTable("site-a"), t -> t.siteState("site-c") == SiteState.UP);
         assertThat(rejoined.unitsOwnedBy("site-c")).as("a returning site owns nothing until units are moved back").isEmpty();
 
         // Reconciliation: site-c reports its WAL position, the new owners apply site-c's changes up
         // to it, and only then do the units take debits again. Generous: the returning site's
         // replication first catches up on everything it missed.
         RoutingTable reconciled = await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> routingTable("a"), t -> siteCUnits.stream().allMatch(u -> t.unitState(u) == UnitState.ACTIVE));
+                .until(() -> sites.routingTable("site-a"), t -> siteCUnits.stream().allMatch(u -> t.unitState(u) == UnitState.ACTIVE));
         log.info("site-c's {} former units reconciled and ACTIVE {} ms after the site was restored", siteCUnits.size(),
                 Duration.ofNanos(System.nanoTime() - restoredAt).toMillis());
         assertThat(reconciled.unitsOwnedBy("site-c")).isEmpty();
@@ -215,36 +204,25 @@ class SiteFailoverIntegrationTests {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
                 assertThat(Gateways.transfer("site-b", token, payee, 100, "after-reconciliation")).returns(201, Gateways.Answer::status));
         assertThat(Gateways.get("site-b", "/api/accounts/me", token).json().path("balance").asLong()).isEqualTo(500);
-        for (String site : List.of("a", "b", "c")) {
+        for (String site : Sites.ALL) {
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                    assertThat(accountsQuery(site, "SELECT string_agg(idempotency_key || '=' || amount, ',' ORDER BY amount) FROM transfers "
+                    assertThat(sites.accountsQuery(site, "SELECT string_agg(idempotency_key || '=' || amount, ',' ORDER BY amount) FROM transfers "
                             + "WHERE payer_id = '" + payer + "'")).isEqualTo("after-reconciliation=100,before-kill=400"));
-        }
-    }
-
-    /** A fresh user id whose unit the table gives to {@code site}. */
-    private static String userHomedAt(RoutingTable table, String site, String prefix) {
-        long seed = System.nanoTime();
-        for (int i = 0; ; i++) {
-            String userId = prefix + seed + "-" + i;
-            if (table.owner(Units.DEFAULT.of(userId)).equals(site)) {
-                return userId;
-            }
         }
     }
 
     @Test
     @Order(6)
     void aReturnedSiteGetsItsUnitsBackByFailBack() {
-        RoutingTable before = routingTable("a");
+        RoutingTable before = sites.routingTable("site-a");
         assertThat(before.unitsOwnedBy("site-c")).as("left empty by the failover test").isEmpty();
-        String accepted = admin("/admin/sites/site-c/failback?reason=system-test");
+        String accepted = sites.admin("/admin/sites/site-c/failback?reason=system-test");
         assertThat(accepted).contains("HTTP/1.1 202").contains("\"action\":\"FAIL_BACK\"");
         long requested = System.nanoTime();
-        // Home = the first table's deal, in the configured order of SITES.
-        List<Integer> home = RoutingTable.initial(List.of("site-a", "site-b", "site-c"), 64).unitsOwnedBy("site-c");
+        // Home = the first table's deal, in the configured order of Sites.ALL.
+        List<Integer> home = RoutingTable.initial(Sites.ALL, 64).unitsOwnedBy("site-c");
         RoutingTable back = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
-                .until(() -> routingTable("a"), t -> t.unitsOwnedBy("site-c").equals(home)
+                .until(() -> sites.routingTable("site-a"), t -> t.unitsOwnedBy("site-c").equals(home)
                         && t.units().stream().allMatch(u -> u.state() == UnitState.ACTIVE));
         log.info("{} units failed back to site-c and ACTIVE there {} ms after the request", back.unitsOwnedBy("site-c").size(),
                 Duration.ofNanos(System.nanoTime() - requested).toMillis());
@@ -254,52 +232,26 @@ class SiteFailoverIntegrationTests {
     @Order(7)
     void anOperatorMovesAUnitAndItsNewOwnerServesItOnceCaughtUp() {
         String userId = "moved-" + System.nanoTime();
-        registerAtHomeAndAwaitEverywhere(userId, 300);
+        sites.registerAtHomeAndAwaitEverywhere(userId, 300);
         int unit = Units.DEFAULT.of(userId);
-        RoutingTable before = routingTable("a");
+        RoutingTable before = sites.routingTable("site-a");
         String from = before.owner(unit);
-        String to = List.of("site-a", "site-b", "site-c").stream()
+        String to = Sites.ALL.stream()
                 .filter(s -> !s.equals(from) && before.siteState(s) == SiteState.UP).findFirst().orElseThrow();
 
-        String accepted = admin("/admin/units/" + unit + "/move?to=" + to + "&reason=system-test");
+        String accepted = sites.admin("/admin/units/" + unit + "/move?to=" + to + "&reason=system-test");
         assertThat(accepted).contains("HTTP/1.1 202").contains("\"action\":\"MOVE\"");
         long requested = System.nanoTime();
         // Generous: 53 s has been seen on a loaded machine (the returning site catching up first).
         RoutingTable moved = await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
-                .until(() -> routingTable("a"), t -> t.owner(unit).equals(to) && t.unitState(unit) == UnitState.ACTIVE);
+                .until(() -> sites.routingTable("site-a"), t -> t.owner(unit).equals(to) && t.unitState(unit) == UnitState.ACTIVE);
         log.info("unit {} moved from {} to {}: ACTIVE there {} ms after the request (epoch {})", unit, from, to,
                 Duration.ofNanos(System.nanoTime() - requested).toMillis(), moved.epoch());
 
         String body = "{\"userId\":\"" + userId + "\",\"password\":\"correct-horse\",\"initialBalance\":1}";
         // The new owner takes the unit's writes, and knows the user already; the old owner sends clients on.
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                assertThat(register("account-service-" + to.substring("site-".length()), body)).contains("HTTP/1.1 409").contains("user_exists"));
-        assertThat(register("account-service-" + from.substring("site-".length()), body)).contains("HTTP/1.1 421").contains("X-Owner-Site: " + to);
-    }
-
-    /** An admin call, as an operator makes it: to any controller instance, with the admin token. */
-    private static String admin(String pathAndQuery) {
-        return compose.exec("failover-controller-b", "curl", "-s", "-i", "-X", "POST",
-                "-H", "Authorization: Bearer development-only-admin-token", "localhost:8080" + pathAndQuery);
-    }
-
-    private static String register(String service, String body) {
-        return compose.exec(service, "curl", "-s", "-i", "-X", "POST", "localhost:8080/api/users",
-                "-H", "Content-Type: application/json", "-d", body);
-    }
-
-    private static String accountsQuery(String site, String sql) {
-        return compose.exec("postgres-" + site, "psql", "-X", "-U", "account_service", "-d", "accounts", "-tAc", sql).strip();
-    }
-
-    private static String[] concat(String first, String[] rest) {
-        String[] all = new String[rest.length + 1];
-        all[0] = first;
-        System.arraycopy(rest, 0, all, 1, rest.length);
-        return all;
-    }
-
-    private static RoutingTable routingTable(String site) {
-        return RoutingTableJson.read(compose.exec("failover-controller-" + site, "curl", "-fsS", "localhost:8080/api/routing"));
+                assertThat(sites.register(Sites.service("account-service", to), body)).contains("HTTP/1.1 409").contains("user_exists"));
+        assertThat(sites.register(Sites.service("account-service", from), body)).contains("HTTP/1.1 421").contains("X-Owner-Site: " + to);
     }
 }
