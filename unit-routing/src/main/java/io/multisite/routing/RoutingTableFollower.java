@@ -1,7 +1,6 @@
 package io.multisite.routing;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,18 +52,13 @@ public final class RoutingTableFollower implements RoutingTableSource, AutoClose
     }
 
     public static Map<String, Object> consumerConfig(String bootstrapServers, String clientId) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        Map<String, Object> config = KafkaClientDefaults.config(bootstrapServers, clientId);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // fetch.max.wait.ms stays at its default (500 ms): it bounds only how long the broker parks
         // an idle fetch; a new table (its commit marker) completes the parked fetch at once. A
         // smaller value buys no latency and multiplies idle requests by every follower in the system.
-        config.put("socket.connection.setup.timeout.ms", 1000);
-        config.put("socket.connection.setup.timeout.max.ms", 2000);
-        config.put("reconnect.backoff.max.ms", 500);
         return config;
     }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
+import io.multisite.routing.KafkaClientDefaults;
 import io.multisite.routing.MultisiteTopics;
 import io.multisite.routing.PositionReport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -42,9 +43,7 @@ public final class ReplicationPositions implements CatchUp, AutoCloseable {
     private volatile boolean running = true;
 
     public ReplicationPositions(String bootstrapServers, String clientId) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-positions");
+        Map<String, Object> config = KafkaClientDefaults.config(bootstrapServers, clientId + "-positions");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer());

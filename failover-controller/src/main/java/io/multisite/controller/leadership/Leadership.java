@@ -2,10 +2,10 @@ package io.multisite.controller.leadership;
 
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.multisite.routing.KafkaClientDefaults;
 import io.multisite.routing.MultisiteTopics;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -56,10 +56,8 @@ public final class Leadership implements AutoCloseable {
     }
 
     private static Map<String, Object> config(String bootstrapServers, String instanceId, Duration sessionTimeout) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> config = KafkaClientDefaults.config(bootstrapServers, instanceId + "-election");
         config.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, instanceId + "-election");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // A command written before the first leader ever joined is still carried out.
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -68,9 +66,6 @@ public final class Leadership implements AutoCloseable {
         // How long a dead leader keeps the partition: the controller's own failover time.
         config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
         config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(200, sessionTimeout.toMillis() / 6));
-        config.put("socket.connection.setup.timeout.ms", 1000);
-        config.put("socket.connection.setup.timeout.max.ms", 2000);
-        config.put("reconnect.backoff.max.ms", 500);
         return config;
     }
 

@@ -1,9 +1,9 @@
 package io.multisite.controller.leadership;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 
+import io.multisite.routing.KafkaClientDefaults;
 import io.multisite.routing.MultisiteTopics;
 import io.multisite.routing.RoutingTable;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -25,17 +25,12 @@ public final class RoutingPublisher implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
 
     public RoutingPublisher(String bootstrapServers, String instanceId) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, instanceId + "-routing");
+        Map<String, Object> config = KafkaClientDefaults.config(bootstrapServers, instanceId + "-routing");
         config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, TRANSACTIONAL_ID);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
-        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        config.put(ProducerConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, 1000);
-        config.put(ProducerConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, 2000);
         this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
         this.producer.initTransactions();
     }

@@ -1,13 +1,13 @@
 package io.multisite.controller.liveness;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
+import io.multisite.routing.KafkaClientDefaults;
 import io.multisite.routing.MultisiteTopics;
 import io.multisite.routing.NanoClock;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -41,13 +41,9 @@ public final class HeartbeatMonitor implements AutoCloseable {
     private volatile boolean running = true;
 
     public HeartbeatMonitor(String bootstrapServers, String clientId, NanoClock clock) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-heartbeats");
+        // A partition led by a cut-off broker must not hide silence for the default 30 s request timeout.
+        Map<String, Object> config = KafkaClientDefaults.config(bootstrapServers, clientId + "-heartbeats");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put("socket.connection.setup.timeout.ms", 1000);
-        config.put("socket.connection.setup.timeout.max.ms", 2000);
-        config.put("reconnect.backoff.max.ms", 500);
         this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer());
         this.clock = clock;
         this.startedAt = clock.nanoTime();
