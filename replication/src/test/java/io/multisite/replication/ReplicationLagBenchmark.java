@@ -26,8 +26,11 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  *
  * <pre>
  * ./mvnw -B -pl replication -am test -Dtest=ReplicationLagBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dbench.rate=1000 -Dbench.seconds=60
+ *     -Dbench.rate=1000 -Dbench.seconds=60 -Dmultisite.capture.poll-interval=10ms
  * </pre>
+ *
+ * The last property is the services' own setting ({@code CDC_POLL_INTERVAL}), read from the
+ * system properties like any other; the output says which value was in effect.
  */
 class ReplicationLagBenchmark {
 
@@ -43,16 +46,20 @@ class ReplicationLagBenchmark {
              TestSite b = new TestSite("bench-b", broker.getBrokersAsString(), 1).start()) {
             await().atMost(Duration.ofMinutes(2)).until(() -> a.ready() && b.ready());
 
-            // Warm-up on another table (posts), so the measured timer (users) holds steady-state only.
-            run(rate, warmupSeconds, i -> a.createPost("bench-author", "warm-up " + i));
+            // Warm-up on another table (posts), so the measured timer (users) holds steady-state only;
+            // drained first, so that no backlog of it is counted as the users' lag.
+            long warmup = run(rate, warmupSeconds, i -> a.createPost("bench-author", "warm-up " + i));
+            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> b.count("replication.apply.applied", "bench-a", "posts") >= warmup);
             long started = System.nanoTime();
             long expected = run(rate, seconds, i -> a.registerUser("bench-" + i, Instant.now()));
             double achieved = expected / (Duration.ofNanos(System.nanoTime() - started).toMillis() / 1000.0);
             await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
                     .until(() -> b.count("replication.apply.applied", "bench-a", "users") >= expected);
 
-            System.out.printf("replication bench-a -> bench-b: %d rows at %d rows/s asked, %.0f rows/s written, for %d s%n",
-                    expected, rate, achieved, seconds);
+            System.out.printf("replication bench-a -> bench-b: %d rows at %d rows/s asked, %.0f rows/s written, for %d s, CDC poll interval %s%n",
+                    expected, rate, achieved, seconds, a.setting("multisite.capture.poll-interval"));
+            System.out.println("  " + clockOffset(a));
             System.out.println("  commit at a -> acked by Kafka: " + describe(a.meters().get("replication.capture.lag").tags("table", "users").timer()));
             System.out.println("  commit at a -> applied at b:   " + describe(b.meters().get("replication.lag").tags("origin", "bench-a", "table", "users").timer()));
         } finally {
@@ -78,6 +85,25 @@ class ReplicationLagBenchmark {
         writers.shutdownNow();
         writers.awaitTermination(10, TimeUnit.SECONDS);
         return total;
+    }
+
+    /**
+     * Both lags subtract the database's commit timestamp from this JVM's clock, so a database
+     * clock that differs (a container in a VM) shifts every number by that much: shown, not corrected.
+     */
+    private static String clockOffset(TestSite site) {
+        long bestRoundTrip = Long.MAX_VALUE;
+        long offset = 0;
+        for (int i = 0; i < 20; i++) {
+            long before = System.currentTimeMillis();
+            long database = site.scalar(TestSite.ACCOUNTS, "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
+            long after = System.currentTimeMillis();
+            if (after - before < bestRoundTrip) {
+                bestRoundTrip = after - before;
+                offset = database - (before + after) / 2;
+            }
+        }
+        return String.format("database clock at a minus this JVM's: %d ms (+/- %d ms)", offset, (bestRoundTrip + 1) / 2);
     }
 
     private static String describe(Timer timer) {

@@ -94,6 +94,11 @@ final class TestSite implements AutoCloseable {
         return context.getBean(MeterRegistry.class);
     }
 
+    /** A setting as the running service resolved it (defaults, environment, system properties). */
+    String setting(String key) {
+        return context.getEnvironment().getProperty(key);
+    }
+
     double count(String meter, String origin, String table) {
         var counter = meters().find(meter).tags("origin", origin, "table", table).counter();
         return counter == null ? 0 : counter.count();

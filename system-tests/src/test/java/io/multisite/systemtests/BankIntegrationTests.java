@@ -113,7 +113,7 @@ class BankIntegrationTests {
             }
             assertThat(sites.admin("/admin/sites/" + site + "/failback?reason=bank-test-done")).contains("HTTP/1.1 202");
             await(site + " owns its home units again").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-                    .until(() -> sites.routingTable("site-a"), t -> atHome.test(t) && Nemesis.settled(t));
+                    .until(() -> sites.routingTable("site-a"), t -> atHome.test(t) && Sites.settled(t));
             log.info("{} owns its {} home units again", site, home.size());
         }
     }
@@ -408,9 +408,7 @@ class BankIntegrationTests {
     private static RoutingTable awaitSettled(String when) {
         long started = System.nanoTime();
         // Generous: reconciliation waits for a returning site to replay what it missed.
-        RoutingTable table = await("every site UP and every unit ACTIVE " + when).atMost(Duration.ofMinutes(5))
-                .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-                .until(() -> sites.routingTable("site-a"), Nemesis::settled);
+        RoutingTable table = sites.awaitSettled("site-a", Duration.ofMinutes(5));
         log.info("routing table settled {} (epoch {}, waited {} ms): units per site {}", when, table.epoch(),
                 Duration.ofNanos(System.nanoTime() - started).toMillis(),
                 SITES.stream().collect(Collectors.toMap(s -> s, s -> table.unitsOwnedBy(s).size(), (x, y) -> x, TreeMap::new)));

@@ -45,8 +45,7 @@ class DoubleSpendUnderPartitionIntegrationTests {
         String home = "site-b";
         String elsewhere = "site-a";
         RoutingTable before = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> sites.routingTable(elsewhere), t -> Sites.ALL.stream().allMatch(s -> t.siteState(s) == SiteState.UP)
-                        && t.units().stream().allMatch(u -> u.state() == UnitState.ACTIVE) && !t.unitsOwnedBy(home).isEmpty());
+                .until(() -> sites.routingTable(elsewhere), t -> Sites.settled(t) && !t.unitsOwnedBy(home).isEmpty());
         List<Integer> homeUnits = before.unitsOwnedBy(home);
         String spender = Sites.userHomedAt(before, home, "spender-");
         String payee = Sites.userHomedAt(before, elsewhere, "merchant-");

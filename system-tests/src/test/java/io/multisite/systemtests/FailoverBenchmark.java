@@ -154,7 +154,7 @@ final class FailoverBenchmark {
     void plannedSwitchoverPause() throws Exception {
         int count = Integer.getInteger("multisite.bench.switchover.units", 5);
         long deadline = System.nanoTime() + Duration.parse(System.getProperty("multisite.bench.switchover.budget", "PT1H")).toNanos();
-        RoutingTable table = awaitSettled("site-a");
+        RoutingTable table = sites.awaitSettled("site-a", SETTLE_WITHIN);
         String payee = Sites.userHomedAt(table, "site-c", "switchover-bench-payee-");
         sites.registerAtHomeAndAwaitEverywhere(payee, 1);
         Set<Integer> used = new HashSet<>();
@@ -168,7 +168,7 @@ final class FailoverBenchmark {
                 // Owners and targets in turn, so that every site both hands over and takes over.
                 String from = Sites.ALL.get(i % Sites.ALL.size());
                 String to = Sites.ALL.get((i + 1) % Sites.ALL.size());
-                RoutingTable before = awaitSettled(to);
+                RoutingTable before = sites.awaitSettled(to, SETTLE_WITHIN);
                 String payer = userOnUnusedUnit(before, from, used);
                 int unit = Units.DEFAULT.of(payer);
                 used.add(unit);
@@ -185,7 +185,7 @@ final class FailoverBenchmark {
 
     private RecoveryRound killAndRecover(int round, String site) throws Exception {
         String survivor = survivorOf(site);
-        RoutingTable before = awaitSettled(survivor);
+        RoutingTable before = sites.awaitSettled(survivor, SETTLE_WITHIN);
         sites.awaitKafkaInSync(survivor, SETTLE_WITHIN);
         List<Integer> owned = before.unitsOwnedBy(site);
         assertThat(owned).as("%s owns units before it is killed", site).isNotEmpty();
@@ -209,7 +209,7 @@ final class FailoverBenchmark {
         await(site + " UP again").atMost(SETTLE_WITHIN).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
                 .until(() -> sites.routingTable(survivor), t -> t.siteState(site) == SiteState.UP);
         // The units the survivors took over turn ACTIVE once they have applied the returned site's tail.
-        awaitSettled(survivor);
+        sites.awaitSettled(survivor, SETTLE_WITHIN);
         long reconciled = System.nanoTime();
 
         assertThat(sites.admin("/admin/sites/" + site + "/failback?" + ADMIN_REASON)).contains("HTTP/1.1 202");
@@ -218,7 +218,7 @@ final class FailoverBenchmark {
         List<Integer> home = RoutingTable.initial(Sites.ALL, before.unitCount()).unitsOwnedBy(site);
         await(site + " owns its home units again, every unit ACTIVE").atMost(SETTLE_WITHIN).pollInterval(Duration.ofSeconds(1))
                 .ignoreExceptions().until(() -> sites.routingTable(survivor),
-                        t -> home.stream().allMatch(u -> t.owner(u).equals(site)) && Nemesis.settled(t));
+                        t -> home.stream().allMatch(u -> t.owner(u).equals(site)) && Sites.settled(t));
         long failedBack = System.nanoTime();
 
         return new RecoveryRound(round, site, owned.size(), survivor, outage, Duration.ofNanos(restored - restoring),
@@ -436,12 +436,6 @@ final class FailoverBenchmark {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-    }
-
-    /** Every site UP and every unit ACTIVE, as the controller of {@code observer} sees it. */
-    private static RoutingTable awaitSettled(String observer) {
-        return await("every site UP and every unit ACTIVE, as " + observer + " sees it").atMost(SETTLE_WITHIN)
-                .pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> sites.routingTable(observer), Nemesis::settled);
     }
 
     /** The first other site: its gateway and controller are the ones that survive. */

@@ -22,7 +22,6 @@ import java.util.function.Predicate;
 
 import io.multisite.routing.RoutingTable;
 import io.multisite.routing.SiteState;
-import io.multisite.routing.UnitState;
 import io.multisite.routing.Units;
 import org.awaitility.core.ConditionTimeoutException;
 import org.slf4j.Logger;
@@ -182,7 +181,7 @@ final class Nemesis implements Callable<List<Nemesis.Step>> {
     private List<String> settle(String site, String observer, long undone) {
         List<String> seen = new ArrayList<>();
         seen.add("UP after " + seconds(awaitTable(observer, UP_WITHIN, t -> t.siteState(site) == SiteState.UP, site + " UP"), undone));
-        seen.add("all units ACTIVE after " + seconds(awaitTable(observer, SETTLED_WITHIN, Nemesis::settled,
+        seen.add("all units ACTIVE after " + seconds(awaitTable(observer, SETTLED_WITHIN, Sites::settled,
                 "every site UP, every unit ACTIVE"), undone));
         // Home = the first table's deal, in the configured order of the sites, as the controller computes it.
         List<Integer> home = RoutingTable.initial(Sites.ALL, Units.DEFAULT_COUNT).unitsOwnedBy(site);
@@ -192,7 +191,7 @@ final class Nemesis implements Callable<List<Nemesis.Step>> {
             String accepted = sites.admin("/admin/sites/" + site + "/failback?reason=bank-test");
             assertThat(accepted).contains("HTTP/1.1 202");
             seen.add("failed back (" + home.size() + " units ACTIVE at home) after " + seconds(awaitTable(observer, SETTLED_WITHIN,
-                    t -> atHome.test(t) && settled(t), site + " owns its home units again"), asked));
+                    t -> atHome.test(t) && Sites.settled(t), site + " owns its home units again"), asked));
         }
         seen.add(awaitProgress(10));
         return seen;
@@ -226,11 +225,6 @@ final class Nemesis implements Callable<List<Nemesis.Step>> {
     }
 
     // ---- measuring ---------------------------------------------------------------------------
-
-    static boolean settled(RoutingTable table) {
-        return table.sites().values().stream().allMatch(s -> s == SiteState.UP)
-                && table.units().stream().allMatch(u -> u.state() == UnitState.ACTIVE);
-    }
 
     /** Polls the routing table as one controller sees it until the condition holds; returns when it did (nanoTime). */
     private long awaitTable(String observer, Duration atMost, Predicate<RoutingTable> condition, String what) {

@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.multisite.routing.RoutingTable;
-import io.multisite.routing.SiteState;
 import io.multisite.routing.UnitState;
 import io.multisite.routing.Units;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,9 +46,7 @@ class PlannedSwitchoverIntegrationTests {
 
     @Test
     void aUnitMovesUnderContinuousDebitsWithoutLosingOneOrHavingTwoOwners() throws Exception {
-        RoutingTable before = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> sites.routingTable("site-a"), t -> Sites.ALL.stream().allMatch(s -> t.siteState(s) == SiteState.UP)
-                        && t.units().stream().allMatch(u -> u.state() == UnitState.ACTIVE));
+        RoutingTable before = sites.awaitSettled("site-a", Duration.ofMinutes(3));
         String payer = Sites.userHomedAt(before, "site-a", "switchover-");
         String payee = Sites.userHomedAt(before, "site-c", "switchover-payee-");
         int unit = Units.DEFAULT.of(payer);

@@ -9,6 +9,8 @@ import java.util.List;
 
 import io.multisite.routing.RoutingTable;
 import io.multisite.routing.RoutingTableJson;
+import io.multisite.routing.SiteState;
+import io.multisite.routing.UnitState;
 import io.multisite.routing.Units;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,6 +93,18 @@ final class Sites {
         }
         log.info("{} registered at {} and visible with its balance at every site {} ms later", userId, home,
                 Duration.ofNanos(System.nanoTime() - registered).toMillis());
+    }
+
+    /** Every site UP and every unit ACTIVE: nothing failed over, fenced or waiting for a catch-up. */
+    static boolean settled(RoutingTable table) {
+        return table.sites().values().stream().allMatch(s -> s == SiteState.UP)
+                && table.units().stream().allMatch(u -> u.state() == UnitState.ACTIVE);
+    }
+
+    /** Waits until the table, as {@code observer}'s controller sees it, is {@link #settled}; returns it. */
+    RoutingTable awaitSettled(String observer, Duration within) {
+        return await("every site UP and every unit ACTIVE, as " + observer + " sees it").atMost(within)
+                .pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> routingTable(observer), Sites::settled);
     }
 
     /**

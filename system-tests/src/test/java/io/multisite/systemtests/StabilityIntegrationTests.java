@@ -1,7 +1,6 @@
 package io.multisite.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -11,7 +10,6 @@ import java.util.regex.Pattern;
 
 import io.multisite.routing.RoutingTable;
 import io.multisite.routing.SiteState;
-import io.multisite.routing.UnitState;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -48,9 +46,7 @@ class StabilityIntegrationTests {
 
     @Test
     void aLoadedDeploymentKeepsEveryOwnerAndEveryLeaseForTheWholeRun() {
-        RoutingTable before = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> sites.routingTable("site-a"), t -> Sites.ALL.stream().allMatch(s -> t.siteState(s) == SiteState.UP)
-                        && t.units().stream().allMatch(u -> u.state() == UnitState.ACTIVE));
+        RoutingTable before = sites.awaitSettled("site-a", Duration.ofMinutes(3));
         // The broker killed by the infrastructure tests may still be catching up.
         sites.awaitKafkaInSync("site-b", Duration.ofMinutes(5));
         Map<String, Double> refusedBefore = guardRefusals();

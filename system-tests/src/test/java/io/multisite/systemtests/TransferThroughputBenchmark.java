@@ -112,8 +112,7 @@ final class TransferThroughputBenchmark {
     void transfersAtOneSiteAgainstPgbench() throws Exception {
         Settings settings = Settings.fromProperties();
         // Every unit ACTIVE: site-a owns its units and takes debits.
-        RoutingTable table = await("every site UP and every unit ACTIVE").atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(1))
-                .ignoreExceptions().until(() -> sites.routingTable(SITE), Nemesis::settled);
+        RoutingTable table = sites.awaitSettled(SITE, Duration.ofMinutes(8));
         List<Account> payers = new ArrayList<>();
         for (int i = 0; i < settings.payers(); i++) {
             payers.add(registerAndLogIn(table, "tps-payer-"));

@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.multisite.replication.ReplicationProperties;
@@ -49,9 +51,9 @@ import org.slf4j.LoggerFactory;
  * <p>For each polled batch: every row goes through its table's apply function in one transaction
  * per database; rows the database rejects go to {@link Topics#DEAD_LETTER} with the reason; then
  * the transactions commit; only then are the consumer offsets committed. A crash anywhere before
- * the offset commit redelivers the batch, and applying a row twice is applying it once. Anything
- * that is about the moment (database down, Kafka unreachable) rewinds to the batch's start and
- * retries it after a pause, so no change is ever skipped.
+ * the offset commit lands redelivers the batch, and applying a row twice is applying it once.
+ * Anything that is about the moment (database down, Kafka unreachable) rewinds to the batch's start
+ * and retries it after a pause, so no change is ever skipped.
  */
 public final class ChangeApplier implements AutoCloseable {
 
@@ -64,6 +66,8 @@ public final class ChangeApplier implements AutoCloseable {
     private final Producer<String, byte[]> producer;
     private final Watermarks watermarks;
     private final MeterRegistry meters;
+    private final Map<TableOfOrigin, AppliedMeters> appliedMeters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
     private final Thread thread;
 
     private volatile boolean closed;
@@ -182,37 +186,51 @@ public final class ChangeApplier implements AutoCloseable {
             }
             batch.commit();
         }
+        // The lag ends here, where the rows became visible, not after the bookkeeping below.
+        long committedAt = System.currentTimeMillis();
         awaitAll(deadLetters.stream().map(producer::send).toList());
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition partition : records.partitions()) {
             List<ConsumerRecord<String, byte[]>> ofPartition = records.records(partition);
             offsets.put(partition, new OffsetAndMetadata(ofPartition.get(ofPartition.size() - 1).offset() + 1));
         }
-        kafka.commitSync(offsets);
-        record(applied, deadLetters);
+        // Not waited for: the rows are already committed, so an offset commit that fails or never
+        // lands only makes these records come again, which the idempotent apply absorbs. Waiting
+        // put a round trip to the group coordinator in series with every batch. The next commit
+        // carries newer positions anyway, and closing the consumer waits for the pending ones.
+        kafka.commitAsync(offsets, (committed, error) -> {
+            if (error != null) {
+                log.warn("consumer offsets not committed; until a later commit lands, a restart applies these records again: {}",
+                        error.toString());
+            }
+        });
+        record(applied, deadLetters, committedAt);
         markers.forEach((partition, marker) -> watermarks.markerApplied(partition, marker,
                 topic -> kafka.partitionsFor(topic).size()));
     }
 
-    private void record(List<Applied> applied, List<ProducerRecord<String, byte[]>> deadLetters) {
-        long now = System.currentTimeMillis();
+    private void record(List<Applied> applied, List<ProducerRecord<String, byte[]>> deadLetters, long committedAt) {
         for (Applied a : applied) {
             RowChange change = a.change();
-            if (a.changed()) {
-                meters.counter("replication.apply.applied", "origin", change.origin(), "table", change.table()).increment();
-            } else {
-                meters.counter("replication.apply.duplicates", "origin", change.origin(), "table", change.table()).increment();
-            }
+            AppliedMeters counted = metersOf(change);
+            (a.changed() ? counted.applied() : counted.duplicates()).increment();
             // Commit at the origin to commit here, both read from this machine's clocks: across real
             // data centres this includes their clock offset (NTP keeps it to milliseconds).
-            Timer.builder("replication.lag").description("origin commit to local apply commit")
-                    .tags("origin", change.origin(), "table", change.table())
-                    .register(meters).record(Math.max(0, now - change.committedAtMillis()), TimeUnit.MILLISECONDS);
+            counted.lag().record(Math.max(0, committedAt - change.committedAtMillis()), TimeUnit.MILLISECONDS);
         }
         for (ProducerRecord<String, byte[]> deadLetter : deadLetters) {
-            meters.counter("replication.apply.dead_lettered", "topic", new String(deadLetter.headers().lastHeader("multisite.topic").value(),
-                    StandardCharsets.UTF_8)).increment();
+            String topic = new String(deadLetter.headers().lastHeader("multisite.topic").value(), StandardCharsets.UTF_8);
+            deadLettered.computeIfAbsent(topic, t -> meters.counter("replication.apply.dead_lettered", "topic", t)).increment();
         }
+    }
+
+    /** Registered once per origin and table: looking meters up for every row costs a tag sort and a map probe each. */
+    private AppliedMeters metersOf(RowChange change) {
+        return appliedMeters.computeIfAbsent(new TableOfOrigin(change.origin(), change.table()), key -> new AppliedMeters(
+                meters.counter("replication.apply.applied", "origin", key.origin(), "table", key.table()),
+                meters.counter("replication.apply.duplicates", "origin", key.origin(), "table", key.table()),
+                Timer.builder("replication.lag").description("origin commit to local apply commit")
+                        .tags("origin", key.origin(), "table", key.table()).register(meters)));
     }
 
     private ProducerRecord<String, byte[]> deadLetter(ConsumerRecord<String, byte[]> record, String reason) {
@@ -273,6 +291,12 @@ public final class ChangeApplier implements AutoCloseable {
     }
 
     private record Applied(RowChange change, boolean changed) {
+    }
+
+    private record TableOfOrigin(String origin, String table) {
+    }
+
+    private record AppliedMeters(Counter applied, Counter duplicates, Timer lag) {
     }
 
     private record Target(String database, ReplicatedTable table) {
