@@ -342,29 +342,13 @@ final class FailoverBenchmark {
             do {
                 answer = Gateways.transfer(gateway, token, payee, 1, keys + sequence);
                 attempt++;
-            } while (answer.status() != 201 && retryable(answer) && attempt < WRITER_MAX_ATTEMPTS && !stop.get()
-                    && System.nanoTime() - deadline < 0 && pace(attempt));
+            } while (answer.status() != 201 && answer.worthRetrying() && attempt < WRITER_MAX_ATTEMPTS && !stop.get()
+                    && System.nanoTime() - deadline < 0 && Gateways.paceRetry(attempt));
             if (answer.status() == 201) {
                 acks.add(new Ack(sequence, System.nanoTime(), answer.servedBy()));
             } else if (!stop.get()) {
                 throw new AssertionError("debit " + sequence + " was not acknowledged: " + answer);
             }
-        }
-    }
-
-    /** A refusal that says "not now" (the unit is being handed over), or no answer at all. */
-    private static boolean retryable(Gateways.Answer answer) {
-        return answer.status() == 503 || answer.status() == 421 || answer.status() < 0;
-    }
-
-    /** Paces the retries of one debit (a bounded loop, not a wait for readiness), as PlannedSwitchoverIntegrationTests does. */
-    private static boolean pace(int attempt) {
-        try {
-            Thread.sleep(Math.min(200, 20L * attempt));
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 

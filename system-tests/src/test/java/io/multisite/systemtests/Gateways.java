@@ -25,6 +25,22 @@ final class Gateways {
     private Gateways() {
     }
 
+    /**
+     * Paces the retries of one request under one idempotency key (a bounded loop's pause, not a
+     * wait for readiness): 20 ms more per attempt, at most 200 ms.
+     *
+     * @return false if interrupted
+     */
+    static boolean paceRetry(int attempt) {
+        try {
+            Thread.sleep(Math.min(200, 20L * attempt));
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** What came back; a connection that failed is status -1 with the reason as the body. */
     record Answer(int status, String servedBy, String body) {
 
@@ -34,6 +50,11 @@ final class Gateways {
 
         String error() {
             return status < 0 ? "unreachable" : json().path("error").asString("");
+        }
+
+        /** A refusal that says "not now" (the unit is being handed over), or no answer at all: worth the same request again. */
+        boolean worthRetrying() {
+            return status == 503 || status == 421 || status < 0;
         }
 
         /** From {@code curl -i} output: a status line, headers, a blank line, the body; nothing = unreachable. */

@@ -73,7 +73,7 @@ class PlannedSwitchoverIntegrationTests {
                 do {
                     answer = Gateways.transfer(gateway, token, payee, 1, "switchover-" + sequence);
                     attempt++;
-                } while (answer.status() != 201 && retryable(answer) && System.nanoTime() < writerDeadline && pace(attempt));
+                } while (answer.status() != 201 && answer.worthRetrying() && System.nanoTime() < writerDeadline && Gateways.paceRetry(attempt));
                 if (answer.status() != 201) {
                     throw new AssertionError("debit " + sequence + " was not acknowledged: " + answer);
                 }
@@ -126,21 +126,5 @@ class PlannedSwitchoverIntegrationTests {
         assertThat(sites.admin("/admin/units/" + unit + "/move?to=" + from + "&reason=system-test")).contains("HTTP/1.1 202");
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> sites.routingTable("site-a"), t -> t.owner(unit).equals(from) && t.unitState(unit) == UnitState.ACTIVE);
-    }
-
-    /** A refusal that says "not now" (the unit is being handed over), or no answer at all. */
-    private static boolean retryable(Gateways.Answer answer) {
-        return answer.status() == 503 || answer.status() == 421 || answer.status() < 0;
-    }
-
-    /** Paces the retries of one debit (a bounded loop, not a wait for readiness). */
-    private static boolean pace(int attempt) {
-        try {
-            Thread.sleep(Math.min(200, 20L * attempt));
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }
