@@ -66,10 +66,20 @@ class StabilityIntegrationTests {
         long total = Long.parseLong(ops.group(1));
         long ok = Long.parseLong(ops.group(2));
         log.info("{} operations at {}/s for {}: {} answered 2xx", total, RATE, DURATION, ok);
-        assertThat(Long.parseLong(find(ACKNOWLEDGED, output).group(1))).as("acknowledged transfers").isPositive();
-        // Debits are refused only for the business reason: never for a lease, a fence or an owner.
-        String refused = find(REFUSED, output).group(1);
-        assertThat(refused.isBlank() ? new String[0] : refused.split(" ")).allMatch(entry -> entry.startsWith("insufficient_funds="));
+        long acknowledged = Long.parseLong(find(ACKNOWLEDGED, output).group(1));
+        assertThat(acknowledged).as("acknowledged transfers").isPositive();
+        // Debits are refused for the business reason, never for a lease, a fence or an owner. The
+        // one exception is `busy`: a debit whose statements did not finish within the 400 ms that
+        // keep it inside its lease, which on two loaded cores happens about once in 4,000 (the
+        // 10-minute run of docs/benchmarks.md); the client retries it under the same key.
+        Map<String, Long> refused = new LinkedHashMap<>();
+        String listed = find(REFUSED, output).group(1);
+        for (String entry : listed.isBlank() ? new String[0] : listed.split(" ")) {
+            refused.put(entry.substring(0, entry.indexOf('=')), Long.parseLong(entry.substring(entry.indexOf('=') + 1)));
+        }
+        assertThat(refused.keySet()).as("reasons debits were refused for").isSubsetOf("insufficient_funds", "busy");
+        assertThat(refused.getOrDefault("busy", 0L)).as("debits refused as busy, of %d acknowledged", acknowledged)
+                .isLessThanOrEqualTo(Math.max(1, acknowledged / 1000));
     }
 
     /** Every guard refusal counted by the account- and news-services of every site, by site, service and reason. */
