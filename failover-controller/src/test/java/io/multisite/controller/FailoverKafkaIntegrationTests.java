@@ -383,10 +383,13 @@ class FailoverKafkaIntegrationTests {
         await().atMost(Duration.ofSeconds(30)).until(controller::isLeader);
         followers.get("ctl-a").awaitEpoch(fenced.epoch(), Duration.ofSeconds(20)).orElseThrow();
 
-        report(PositionReport.own("site-a", LEDGER, 5_000, fenced.epoch(), Instant.now()));
-        report(watermark("site-c", "site-a", 5_000));
-
-        RoutingTable moved = awaitTable(t -> t.unitState(unit) == UnitState.ACTIVE, Duration.ofSeconds(10));
+        // Reported again every half second, as the sites do (PositionReporter, WatermarkPublisher):
+        // a report that arrives while the leader is still settling must not decide the test.
+        RoutingTable moved = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            report(PositionReport.own("site-a", LEDGER, 5_000, fenced.epoch(), Instant.now()));
+            report(watermark("site-c", "site-a", 5_000));
+            return observer.current().filter(t -> t.unitState(unit) == UnitState.ACTIVE);
+        }, Optional::isPresent).orElseThrow();
         assertThat(moved.owner(unit)).isEqualTo("site-c");
     }
 
