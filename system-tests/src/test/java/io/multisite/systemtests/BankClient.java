@@ -156,6 +156,7 @@ final class BankClient implements Callable<Void> {
         return token;
     }
 
+    /** Paces a client after a refusal or before a bounded retry under the same key; nothing waits on it for readiness. */
     private static void pause(Duration duration) {
         try {
             Thread.sleep(duration.toMillis());

@@ -284,6 +284,7 @@ final class Nemesis implements Callable<List<Nemesis.Step>> {
         return String.format(Locale.ROOT, "%.1f s", (nanos - since) / 1e9);
     }
 
+    /** Paces the observation loop of a held fault (bounded by the hold), not a wait for readiness. */
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);

@@ -1,6 +1,8 @@
 package io.multisite.controller.leadership;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import io.multisite.routing.KafkaClientDefaults;
@@ -36,20 +38,7 @@ public final class RoutingPublisher implements AutoCloseable {
     }
 
     public void publish(RoutingTable table, String auditEvent) {
-        producer.beginTransaction();
-        try {
-            producer.send(MultisiteTopics.routingRecord(table));
-            producer.send(new ProducerRecord<>(MultisiteTopics.ROUTING_EVENTS, 0, String.valueOf(table.epoch()),
-                    auditEvent.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-            producer.commitTransaction();
-        } catch (RuntimeException e) {
-            try {
-                producer.abortTransaction();
-            } catch (RuntimeException abortFailed) {
-                e.addSuppressed(abortFailed);
-            }
-            throw e;
-        }
+        inTransaction(List.of(MultisiteTopics.routingRecord(table), event(table.epoch(), auditEvent)));
     }
 
     /**
@@ -59,10 +48,17 @@ public final class RoutingPublisher implements AutoCloseable {
      * @param epoch the epoch of the table the event was decided on (the record's key)
      */
     public void publishEvent(long epoch, String auditEvent) {
+        inTransaction(List.of(event(epoch, auditEvent)));
+    }
+
+    private static ProducerRecord<String, byte[]> event(long epoch, String auditEvent) {
+        return new ProducerRecord<>(MultisiteTopics.ROUTING_EVENTS, 0, String.valueOf(epoch), auditEvent.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void inTransaction(List<ProducerRecord<String, byte[]>> records) {
         producer.beginTransaction();
         try {
-            producer.send(new ProducerRecord<>(MultisiteTopics.ROUTING_EVENTS, 0, String.valueOf(epoch),
-                    auditEvent.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            records.forEach(producer::send);
             producer.commitTransaction();
         } catch (RuntimeException e) {
             try {
