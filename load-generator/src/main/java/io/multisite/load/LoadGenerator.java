@@ -181,9 +181,7 @@ public final class LoadGenerator {
                     break;
                 }
                 // Paces the open loop: waits for this operation's due time, not for any answer.
-                for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
-                    LockSupport.parkNanos(wait);
-                }
+                parkUntil(due);
                 Operation operation = mix.next();
                 inFlight.incrementAndGet();
                 workers.execute(() -> {
@@ -197,6 +195,8 @@ public final class LoadGenerator {
                     }
                 });
             }
+            // The last operation is due up to one interval before DURATION ends; the run still lasts DURATION.
+            parkUntil(deadline);
             // Answers already on their way still count; past one request timeout, give up on them.
             workers.shutdown();
             workers.awaitTermination(config.requestTimeout().plus(config.connectTimeout()).toNanos(), TimeUnit.NANOSECONDS);
@@ -218,6 +218,12 @@ public final class LoadGenerator {
             out.println(stats.roll((long) Math.ceil((System.nanoTime() - mixStart) / 1e9)));
         }
         return unfinished;
+    }
+
+    private static void parkUntil(long nanoTime) {
+        for (long wait = nanoTime - System.nanoTime(); wait > 0; wait = nanoTime - System.nanoTime()) {
+            LockSupport.parkNanos(wait);
+        }
     }
 
     private static ThreadFactory daemon(String name) {
