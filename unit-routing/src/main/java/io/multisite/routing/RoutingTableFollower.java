@@ -35,6 +35,7 @@ public final class RoutingTableFollower implements RoutingTableSource, AutoClose
     private final TopicPartition partition;
     private final AtomicReference<RoutingTable> current = new AtomicReference<>();
     private final List<Consumer<RoutingTable>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> caughtUpActions = new CopyOnWriteArrayList<>();
     private final Object epochMonitor = new Object();
     private final Thread thread;
     private volatile boolean caughtUp;
@@ -75,6 +76,25 @@ public final class RoutingTableFollower implements RoutingTableSource, AutoClose
     /** True once the follower has read everything that was in the topic when it last checked. */
     public boolean isCaughtUp() {
         return caughtUp;
+    }
+
+    /**
+     * Runs {@code action} once, as soon as the follower is caught up: at once if it already is,
+     * else on the follower's thread when it gets there. Lets a reader that found the follower not
+     * yet caught up act on arrival instead of polling for it.
+     */
+    public void whenCaughtUp(Runnable action) {
+        caughtUpActions.add(action);
+        if (caughtUp) {
+            runOnce(action);
+        }
+    }
+
+    private void runOnce(Runnable action) {
+        // Removal decides who runs it when the registering thread and the follower's race.
+        if (caughtUpActions.remove(action)) {
+            action.run();
+        }
     }
 
     /** Called on the follower's thread with every table that raises the epoch. */
@@ -133,6 +153,9 @@ public final class RoutingTableFollower implements RoutingTableSource, AutoClose
         if (!caughtUp) {
             Long end = consumer.endOffsets(List.of(partition), Duration.ofSeconds(2)).get(partition);
             caughtUp = end != null && consumer.position(partition) >= end;
+            if (caughtUp) {
+                caughtUpActions.forEach(this::runOnce);
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -68,10 +69,17 @@ class RoutingKafkaIntegrationTests {
             producer.send(new ProducerRecord<>(MultisiteTopics.ROUTING, 0, MultisiteTopics.ROUTING_KEY, "garbage".getBytes())).get();
             producer.send(MultisiteTopics.routingRecord(epoch1)).get(); // a stale writer replays an old table
 
-            try (RoutingTableFollower follower = new RoutingTableFollower(bootstrap, "test-follower").start()) {
+            try (RoutingTableFollower follower = new RoutingTableFollower(bootstrap, "test-follower")) {
+                List<Optional<RoutingTable>> heldWhenCaughtUp = new java.util.concurrent.CopyOnWriteArrayList<>();
+                follower.whenCaughtUp(() -> heldWhenCaughtUp.add(follower.current()));
+                follower.start();
                 assertThat(follower.awaitEpoch(2, Duration.ofSeconds(20))).contains(epoch2);
                 await().atMost(Duration.ofSeconds(10)).until(follower::isCaughtUp);
                 assertThat(follower.current()).as("stale and unreadable records are ignored").contains(epoch2);
+                assertThat(heldWhenCaughtUp).as("run once, on arrival, with the whole topic read").containsExactly(Optional.of(epoch2));
+                List<Boolean> lateRegistration = new java.util.ArrayList<>();
+                follower.whenCaughtUp(() -> lateRegistration.add(follower.isCaughtUp()));
+                assertThat(lateRegistration).as("run at once when already caught up").containsExactly(true);
 
                 List<RoutingTable> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
                 follower.addListener(seen::add);

@@ -136,6 +136,8 @@ public final class FailoverLoop implements AutoCloseable {
         leadership = new Leadership(bootstrapServers, instance, electionSessionTimeout, this::onCommand).start();
         scheduler.scheduleWithFixedDelay(this::tickSafely, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
         catchUp.addListener(this::positionArrived);
+        // A tick before the follower has read the whole table topic does nothing; do not wait a tick more.
+        follower.whenCaughtUp(this::wake);
         return this;
     }
 
