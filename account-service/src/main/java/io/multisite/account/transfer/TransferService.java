@@ -57,8 +57,15 @@ class TransferService {
         validate(payerId, request);
         try {
             Transferred transferred;
-            try (GuardedWrite write = guard.admit(payerId, Tier.DEBIT)) {
-                transferred = transactions.execute(status -> debit(write, payerId, request));
+            try {
+                transferred = admittedDebit(payerId, request);
+            } catch (QueryTimeoutException | PessimisticLockingFailureException e) {
+                // The timed-out attempt rolled back. A second one is what the client would send next
+                // (same idempotency key), sent at once and under an admission of its own: the lease
+                // is checked again, and its statements get the same timeout. Once only, so a row
+                // held for long still ends in 503 busy.
+                count("busy_retried");
+                transferred = admittedDebit(payerId, request);
             }
             count(transferred.duplicate() ? "duplicate" : "ok");
             return transferred;
@@ -71,6 +78,12 @@ class TransferService {
         } catch (QueryTimeoutException | PessimisticLockingFailureException e) {
             count("busy");
             throw e;
+        }
+    }
+
+    private Transferred admittedDebit(String payerId, TransferRequest request) {
+        try (GuardedWrite write = guard.admit(payerId, Tier.DEBIT)) {
+            return transactions.execute(status -> debit(write, payerId, request));
         }
     }
 

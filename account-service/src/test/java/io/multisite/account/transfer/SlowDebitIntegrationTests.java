@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.multisite.account.Api;
 import io.multisite.account.TestApplication;
 import io.multisite.routing.SiteTimings;
@@ -85,7 +86,21 @@ class SlowDebitIntegrationTests {
     }
 
     @Test
-    void givesUpOnALockHeldLongerThanTheStatementTimeout() throws Exception {
+    void retriesOnceADebitWhoseStatementTimedOutAndCompletesIt() throws Exception {
+        double retriedBefore = retried();
+        try (Connection blocker = lockPayer()) {
+            CompletableFuture<Api.Response> answer = CompletableFuture.supplyAsync(() -> api.transfer(token, payee, 100, "k"));
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> retried() > retriedBefore);
+            blocker.rollback();
+
+            assertThat(answer.get().status()).as(answer.get().text()).isEqualTo(201);
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM transfers").query(Long.class).single()).isEqualTo(1);
+        assertThat(jdbc.sql("SELECT balance FROM accounts WHERE user_id = ?").param(payer).query(Long.class).single()).isEqualTo(900);
+    }
+
+    @Test
+    void givesUpOnALockHeldLongerThanTwoStatementTimeouts() throws Exception {
         try (Connection blocker = lockPayer()) {
             Api.Response answer = api.transfer(token, payee, 100, "k");
 
@@ -119,6 +134,10 @@ class SlowDebitIntegrationTests {
             lock.executeQuery().close();
         }
         return connection;
+    }
+
+    private static double retried() {
+        return context.getBean(MeterRegistry.class).counter("multisite.transfers", "outcome", "busy_retried").count();
     }
 
     private void assertNothingWritten() {
