@@ -14,7 +14,7 @@
 #   KAFKA_CFG_<PROPERTY>            any broker property, overrides the defaults below;
 #                                   name = property upper-cased, '.' -> '_'
 #                                   e.g. KAFKA_CFG_BROKER_SESSION_TIMEOUT_MS=3000
-#   KAFKA_HEAP_OPTS                 default "-Xmx384m -Xms384m"
+#   KAFKA_HEAP_OPTS                 default "-Xmx320m -Xms320m"
 #   KAFKA_JVM_PERFORMANCE_OPTS      GC flags (default below)
 #   KAFKA_OPTS                      extra JVM options
 set -euo pipefail
@@ -97,6 +97,11 @@ prop leader.imbalance.check.interval.seconds 30
 prop num.network.threads              2
 prop num.io.threads                   4
 
+# ---- memory: the broker shares its container's limit with the tools run in it (kafka-tool) ----
+# The log cleaner's dedupe map is taken from the heap: 128 MB by default, for compacted topics
+# (routing, watermarks, offsets) that hold a few thousand keys here. 16 MB still maps 600,000.
+prop log.cleaner.dedupe.buffer.size   16777216
+
 # ---- overrides: KAFKA_CFG_FOO_BAR=x  ->  foo.bar=x ---------------------------------------
 while IFS='=' read -r name _; do
   [[ $name == KAFKA_CFG_* ]] || continue
@@ -129,8 +134,12 @@ else
 fi
 
 # ---- run the broker -----------------------------------------------------------------------
-KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xmx384m -Xms384m}
-KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}
+KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xmx320m -Xms320m}
+# Off the heap, what grew a broker past its 704 MB limit (653 MB anonymous memory when the kernel
+# killed it): glibc's per-thread malloc arenas and the per-thread cache of temporary direct
+# buffers that socket writes from heap buffers leave behind, as large as the largest write.
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -Djdk.nio.maxCachedBufferSize=262144 -Djava.awt.headless=true}
 log "starting kafka.Kafka (node $KAFKA_NODE_ID, $KAFKA_HEAP_OPTS)"
 # shellcheck disable=SC2086  # option strings are meant to be word-split
 exec java $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS ${KAFKA_OPTS:-} "$LOG4J" \
