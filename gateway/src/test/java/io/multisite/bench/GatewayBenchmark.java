@@ -46,6 +46,8 @@ public final class GatewayBenchmark {
     private static final String USER = "user-1";
     /** The gateway's route without unit routing: a Spring Cloud Gateway route to a fixed URI. */
     private static final String PLAIN = "/plain";
+    /** The gateway JVM's options; {@code -Dbench.gatewayJvm="..."} measures others. */
+    private static final String GATEWAY_JVM = "-Xms256m -Xmx512m";
     private static final String TOKEN = USER + ".5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7f.4000000000.c2lnbmF0dXJl";
 
     private GatewayBenchmark() {
@@ -229,8 +231,9 @@ public final class GatewayBenchmark {
     // --- the gateway, in a child JVM -------------------------------------------------------------
 
     private static Process startGatewayProcess(int backendPort) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms256m", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(System.getProperty("bench.gatewayJvm", GATEWAY_JVM).trim().split("\\s+")));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 GatewayBenchmark.class.getName(), "gateway", Integer.toString(backendPort)));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
