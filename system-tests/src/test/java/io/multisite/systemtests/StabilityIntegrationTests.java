@@ -69,9 +69,10 @@ class StabilityIntegrationTests {
         long acknowledged = Long.parseLong(find(ACKNOWLEDGED, output).group(1));
         assertThat(acknowledged).as("acknowledged transfers").isPositive();
         // Debits are refused for the business reason, never for a lease, a fence or an owner. The
-        // one exception is `busy`: a debit whose statements did not finish within the 400 ms that
-        // keep it inside its lease, which on two loaded cores happens about once in 4,000 (the
-        // 10-minute run of docs/benchmarks.md); the client retries it under the same key.
+        // one exception is `busy`: a debit whose statements missed the 400 ms that keep it inside
+        // its lease twice in a row (the service retries once). Before that retry, one in 4,293
+        // debits of a 10-minute run was refused so; since, none of 4,253 (docs/benchmarks.md).
+        // Tolerated once in 1,000 so that a stall of the shared machine does not fail CI.
         Map<String, Long> refused = new LinkedHashMap<>();
         String listed = find(REFUSED, output).group(1);
         for (String entry : listed.isBlank() ? new String[0] : listed.split(" ")) {
