@@ -33,7 +33,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * What the gateway adds to a request: one fake backend on loopback, the gateway in front of it (in
- * its own JVM, as deployed), the same gateway's plain route to the same backend (Spring Cloud
+ * its own JVM), the same gateway's plain route to the same backend (Spring Cloud
  * Gateway without unit routing), optionally nginx as a plain reverse proxy, and an open-loop load
  * at a fixed rate against each. Run with {@code gateway/bench/run.sh}; see docs/benchmarks.md.
  *
@@ -46,8 +46,10 @@ public final class GatewayBenchmark {
     private static final String USER = "user-1";
     /** The gateway's route without unit routing: a Spring Cloud Gateway route to a fixed URI. */
     private static final String PLAIN = "/plain";
+    /** The length of one round-robin measurement slice of a target. */
+    private static final int SLICE_SECONDS = 5;
     /** The gateway JVM's options; {@code -Dbench.gatewayJvm="..."} measures others. */
-    private static final String GATEWAY_JVM = "-Xms256m -Xmx512m";
+    private static final String GATEWAY_JVM = "-Xms192m -Xmx192m -Xmn96m -XX:+UseSerialGC -Xss512k -XX:MaxMetaspaceSize=128m";
     private static final String TOKEN = USER + ".5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7f.4000000000.c2lnbmF0dXJl";
 
     private GatewayBenchmark() {
@@ -84,18 +86,38 @@ public final class GatewayBenchmark {
 
             System.out.printf(Locale.ROOT, "%n%d cores, load average before: %s; rate %d/s for %d s after %d s warm-up; path %s%n",
                     Runtime.getRuntime().availableProcessors(), loadAverage(), rate, seconds, warmup, path);
-            List<Result> results = new ArrayList<>();
-            for (Target target : targets) {
-                try (Load load = new Load(target.port(), target.pathPrefix() + path)) {
+            // Every target is warmed up before any is measured, and the measurement goes round the
+            // targets in short slices, so that the machine's drift and the gateway JVM's own warm-up
+            // (it compiled and sized its heap for a minute: young pauses of 10-28 ms, then 2-3 ms)
+            // fall on every target alike instead of on whichever was measured first.
+            List<Load> loads = targets.stream().map(target -> new Load(target.port(), target.pathPrefix() + path)).toList();
+            try {
+                for (Load load : loads) {
                     load.openLoop(rate, warmup);
-                    long cpuBefore = cpuTicks(target.pid());
-                    Result result = load.openLoop(rate, seconds);
-                    result = result.withCpu((cpuTicks(target.pid()) - cpuBefore) * 1000.0 / TICKS_PER_SECOND / result.sent());
-                    long closedLoopRps = load.closedLoop(concurrency, Math.max(5, seconds / 2));
-                    results.add(result.withMaxThroughput(closedLoopRps).named(target.name()));
                 }
+                int slices = Math.max(1, seconds / SLICE_SECONDS);
+                List<List<Result>> measured = new ArrayList<>();
+                targets.forEach(target -> measured.add(new ArrayList<>()));
+                long[] ticksMeasured = new long[targets.size()];
+                for (int slice = 0; slice < slices; slice++) {
+                    for (int i = 0; i < targets.size(); i++) {
+                        long cpuBefore = cpuTicks(targets.get(i).pid());
+                        measured.get(i).add(loads.get(i).openLoop(rate, seconds / slices));
+                        ticksMeasured[i] += cpuTicks(targets.get(i).pid()) - cpuBefore;
+                    }
+                }
+                List<Result> results = new ArrayList<>();
+                for (int i = 0; i < targets.size(); i++) {
+                    Result result = Result.merge(measured.get(i));
+                    results.add(result.withCpu(ticksMeasured[i] * 1000.0 / TICKS_PER_SECOND / result.sent()).named(targets.get(i).name()));
+                }
+                for (int i = 0; i < targets.size(); i++) {
+                    results.set(i, results.get(i).withMaxThroughput(loads.get(i).closedLoop(concurrency, Math.max(5, seconds / 2))));
+                }
+                print(results, concurrency);
+            } finally {
+                loads.forEach(Load::close);
             }
-            print(results, concurrency);
             System.out.printf(Locale.ROOT, "load average after: %s%n", loadAverage());
         } finally {
             children.forEach(Process::destroy);
@@ -116,6 +138,14 @@ public final class GatewayBenchmark {
     /** @param cpuMillisPerRequest CPU time of the target's processes per request of the open-loop run; NaN for the backend */
     record Result(String name, int rate, long sent, long errors, double achievedRps, long[] sortedMicros, long maxThroughput,
                   double cpuMillisPerRequest) {
+
+        static Result merge(List<Result> slices) {
+            long[] micros = slices.stream().flatMapToLong(r -> Arrays.stream(r.sortedMicros())).sorted().toArray();
+            long sent = slices.stream().mapToLong(Result::sent).sum();
+            double seconds = slices.stream().mapToDouble(r -> r.sent() / r.achievedRps()).sum();
+            return new Result("", slices.get(0).rate(), sent, slices.stream().mapToLong(Result::errors).sum(), sent / seconds,
+                    micros, 0, Double.NaN);
+        }
 
         Result named(String label) {
             return new Result(label, rate, sent, errors, achievedRps, sortedMicros, maxThroughput, cpuMillisPerRequest);

@@ -135,13 +135,14 @@ class OwnerRoutingIntegrationTests extends GatewayIntegrationTestSupport {
     void theFeedIsReadFromTheLocalSiteEvenWithoutARoutingTable() {
         routing.clear();
 
-        HttpResponse<String> response = gateway.get("/api/feed?limit=5", "X-Unit", "3");
+        // An encoded query (a percent-encoded UTF-8 character, an encoded '&' and '+') arrives byte for byte.
+        HttpResponse<String> response = gateway.get("/api/feed?limit=5&q=caf%C3%A9+%26+more", "X-Unit", "3");
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(header(response, "X-Served-By")).isEqualTo(LOCAL_SITE);
         assertThat(header(response, "X-Unit")).isNull();
         assertThat(sites.of(LOCAL_SITE, NEWS).received()).singleElement().satisfies(request -> {
-            assertThat(request.pathAndQuery()).isEqualTo("/api/feed?limit=5");
+            assertThat(request.pathAndQuery()).isEqualTo("/api/feed?limit=5&q=caf%C3%A9+%26+more");
             assertThat(request.header("X-Unit")).isNull();
         });
         assertThat(sites.totalHits()).isEqualTo(1);

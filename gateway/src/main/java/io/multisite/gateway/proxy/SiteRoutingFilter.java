@@ -26,7 +26,6 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.util.UriComponentsBuilder;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR;
@@ -168,12 +167,10 @@ final class SiteRoutingFilter implements GatewayFilter {
         private Mono<Void> forward() {
             URI base = urls.baseUrl(site, service);
             URI routed = exchange.getRequiredAttribute(GATEWAY_REQUEST_URL_ATTR);
-            URI url = UriComponentsBuilder.fromUri(routed)
-                    .scheme(base.getScheme())
-                    .host(base.getHost())
-                    .port(base.getPort())
-                    .build(ServerWebExchangeUtils.containsEncodedParts(routed))
-                    .toUri();
+            // The request's raw path and query, exactly as encoded, behind the site's scheme://host:port.
+            String query = routed.getRawQuery();
+            URI url = URI.create(base.getScheme() + "://" + base.getRawAuthority() + routed.getRawPath()
+                    + (query == null ? "" : "?" + query));
             exchange.getAttributes().put(GATEWAY_REQUEST_URL_ATTR, url);
             ServerHttpRequest request = new ReplayableRequest(exchange.getRequest(), body, placement);
             return chain.filter(exchange.mutate().request(request).build());

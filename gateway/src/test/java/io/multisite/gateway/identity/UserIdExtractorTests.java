@@ -57,6 +57,12 @@ class UserIdExtractorTests {
     }
 
     @Test
+    void aTokenWithAnyCaseOfHexAndTheLongestExpiryIsAccepted() {
+        assertThat(UserIdExtractor.userIdOf(HttpMethod.GET, "/api/accounts/me",
+                bearer("bob.5F0C3A56-1d2b-4C6E-9f11-2A3B4c5d6e7f.999999999999999999.AZaz09_-"), NO_BODY)).isEqualTo("bob");
+    }
+
+    @Test
     void aMissingTokenIs401WithoutAUser() {
         assertThatThrownBy(() -> UserIdExtractor.userIdOf(HttpMethod.GET, "/api/accounts/me", new HttpHeaders(), NO_BODY))
                 .isInstanceOfSatisfying(GatewayRefusal.class, refusal -> {
@@ -68,7 +74,11 @@ class UserIdExtractorTests {
 
     @ParameterizedTest
     @ValueSource(strings = {"bob", "bob.x.1.sig", "bob.5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7f.-1.sig",
-            "b.o.b.5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7f.1.sig", "bob.5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7f.1.si=g"})
+            "b.o.b.5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7f.1.sig", "bob.5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7f.1.si=g",
+            "bob.5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7.1.sig", "bob.5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7f0.1.sig",
+            "bob.5f0c3a56a1d2b-4c6e-9f11-2a3b4c5d6e7f.1.sig", "bob.5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7g.1.sig",
+            "bob.5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7\uFF11.1.sig", "bob.5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7f.1234567890123456789.sig",
+            "bob.5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7f.\u0661.sig", "bob.5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7f.1.sig/"})
     void aTokenOfAnotherShapeIsAnInvalidToken(String token) {
         assertThatThrownBy(() -> UserIdExtractor.userIdOf(HttpMethod.GET, "/api/accounts/me", bearer(token), NO_BODY))
                 .isInstanceOfSatisfying(GatewayRefusal.class, refusal -> {
