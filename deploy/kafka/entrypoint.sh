@@ -14,7 +14,7 @@
 #   KAFKA_CFG_<PROPERTY>            any broker property, overrides the defaults below;
 #                                   name = property upper-cased, '.' -> '_'
 #                                   e.g. KAFKA_CFG_BROKER_SESSION_TIMEOUT_MS=3000
-#   KAFKA_HEAP_OPTS                 default "-Xmx320m -Xms320m"
+#   KAFKA_HEAP_OPTS                 default "-Xmx256m -Xms256m"
 #   KAFKA_JVM_PERFORMANCE_OPTS      GC flags (default below)
 #   KAFKA_OPTS                      extra JVM options
 set -euo pipefail
@@ -134,12 +134,17 @@ else
 fi
 
 # ---- run the broker -----------------------------------------------------------------------
-KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xmx320m -Xms320m}
-# Off the heap, what grew a broker past its 704 MB limit (653 MB anonymous memory when the kernel
-# killed it): glibc's per-thread malloc arenas and the per-thread cache of temporary direct
-# buffers that socket writes from heap buffers leave behind, as large as the largest write.
+KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xmx256m -Xms256m}
+# Off the heap, what can grow a broker past its container's limit (killed by the kernel at 653 and
+# 714 MB of anonymous memory, the second time while another broker was down): socket reads and
+# writes through heap buffers borrow temporary direct buffers as large as the transfer (a replica
+# fetch response is up to 10 MB), which the JDK caches per thread; malloc keeps freed large blocks
+# in per-thread arenas once its mmap threshold has risen; and direct buffers are otherwise only
+# bounded by the heap size. So: no cached temporary buffer above 256 KB, blocks of 128 KB and more
+# always mmap-ed (returned on free), two arenas, and at most 128 MB of direct buffers.
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
-KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -Djdk.nio.maxCachedBufferSize=262144 -Djava.awt.headless=true}
+export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
+KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -XX:MaxDirectMemorySize=128m -Djdk.nio.maxCachedBufferSize=262144 -Djava.awt.headless=true}
 log "starting kafka.Kafka (node $KAFKA_NODE_ID, $KAFKA_HEAP_OPTS)"
 # shellcheck disable=SC2086  # option strings are meant to be word-split
 exec java $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS ${KAFKA_OPTS:-} "$LOG4J" \
