@@ -60,8 +60,9 @@ class ReplicationLagBenchmark {
             System.out.printf("replication bench-a -> bench-b: %d rows at %d rows/s asked, %.0f rows/s written, for %d s, CDC poll interval %s%n",
                     expected, rate, achieved, seconds, a.setting("multisite.capture.poll-interval"));
             System.out.println("  " + clockOffset(a));
-            System.out.println("  commit at a -> acked by Kafka: " + describe(a.meters().get("replication.capture.lag").tags("table", "users").timer()));
-            System.out.println("  commit at a -> applied at b:   " + describe(b.meters().get("replication.lag").tags("origin", "bench-a", "table", "users").timer()));
+            System.out.println("  commit at a -> read by Debezium: " + describe(a.meters().get("replication.capture.read").tags("table", "users").timer()));
+            System.out.println("  commit at a -> acked by Kafka:    " + describe(a.meters().get("replication.capture.lag").tags("table", "users").timer()));
+            System.out.println("  commit at a -> applied at b:      " + describe(b.meters().get("replication.lag").tags("origin", "bench-a", "table", "users").timer()));
         } finally {
             broker.destroy();
         }

@@ -130,6 +130,17 @@ class DoubleSpendUnderPartitionIntegrationTests {
         assertThat(sites.admin("/admin/sites/" + home + "/failback?reason=system-test")).contains("HTTP/1.1 202");
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> sites.routingTable(elsewhere), t -> t.unitsOwnedBy(home).containsAll(dealt) && Sites.settled(t));
+
+        // Every gateway reaches home's services again. A site that rejoins the WAN may come back with
+        // other addresses, and an old one may now be another container's: a gateway that kept the old
+        // address sent home's users there (Docker's DNS answers with a 600 s TTL).
+        for (String gateway : Sites.ALL) {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                    assertThat(Gateways.get(gateway, "/api/accounts/me", token))
+                            .returns(200, Gateways.Answer::status).returns(home, Gateways.Answer::servedBy));
+        }
+        log.info("{}'s users served by {} through every gateway {} ms after the heal", spender, home,
+                Duration.ofNanos(System.nanoTime() - healedAt).toMillis());
     }
 
     /** The sum of the transfers and the balance agree: balance = opening - debited. */

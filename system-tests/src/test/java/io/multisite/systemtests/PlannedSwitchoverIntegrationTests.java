@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.multisite.routing.RoutingTable;
 import io.multisite.routing.UnitState;
 import io.multisite.routing.Units;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,7 @@ class PlannedSwitchoverIntegrationTests {
         // One client, one debit at a time, through the gateways in turn; a refused or unanswered
         // debit is sent again under the same key until it is acknowledged, as a real client would.
         List<Ack> acks = new CopyOnWriteArrayList<>();
+        List<String> refusals = new CopyOnWriteArrayList<>();
         AtomicBoolean stop = new AtomicBoolean();
         long writerDeadline = System.nanoTime() + WRITER_LIMIT.toNanos();
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
@@ -73,6 +75,9 @@ class PlannedSwitchoverIntegrationTests {
                 do {
                     answer = Gateways.transfer(gateway, token, payee, 1, "switchover-" + sequence);
                     attempt++;
+                    if (answer.status() != 201) {
+                        refusals.add("debit " + sequence + " attempt " + attempt + " via " + gateway + ": " + answer);
+                    }
                 } while (answer.status() != 201 && answer.worthRetrying() && System.nanoTime() < writerDeadline && Gateways.paceRetry(attempt));
                 if (answer.status() != 201) {
                     throw new AssertionError("debit " + sequence + " was not acknowledged: " + answer);
@@ -90,7 +95,12 @@ class PlannedSwitchoverIntegrationTests {
                 .until(() -> sites.routingTable("site-a"), t -> t.owner(unit).equals(to) && t.unitState(unit) == UnitState.ACTIVE);
         long activeAt = System.nanoTime();
         int acksAtSwitch = acks.size();
-        await().atMost(Duration.ofSeconds(60)).until(() -> acks.size() >= acksAtSwitch + 10 || writer.isDone());
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> acks.size() >= acksAtSwitch + 10 || writer.isDone());
+        } catch (ConditionTimeoutException stalled) {
+            throw new AssertionError("the writer stalled after the switch: " + (acks.size() - acksAtSwitch)
+                    + " debits acknowledged in 60 s; last refusals: " + refusals.subList(Math.max(0, refusals.size() - 5), refusals.size()), stalled);
+        }
         stop.set(true);
         writer.get(WRITER_LIMIT.toSeconds(), TimeUnit.SECONDS);
 

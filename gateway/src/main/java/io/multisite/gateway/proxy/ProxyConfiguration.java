@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.multisite.gateway.proxy.SiteRoutingFilter.Target;
 import io.multisite.gateway.routing.Router;
 
+import org.springframework.cloud.gateway.config.HttpClientCustomizer;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
@@ -28,6 +29,17 @@ class ProxyConfiguration {
     @Bean
     ServiceUrls serviceUrls(ServicesProperties services, Router router) {
         return new ServiceUrls(services, router.localSite());
+    }
+
+    /**
+     * Reactor Netty resolves names itself and keeps an answer as long as its TTL. Docker's DNS says
+     * 600 s, but a site partitioned off the WAN and healed rejoins with new addresses, and an old one
+     * may by then belong to another container: the gateway would send that site's users elsewhere
+     * for ten minutes. Capped, a moved service is found again within the cap.
+     */
+    @Bean
+    HttpClientCustomizer shortLivedAddresses(ProxyProperties proxy) {
+        return client -> client.resolver(spec -> spec.cacheMaxTimeToLive(proxy.addressTtl()));
     }
 
     @Bean

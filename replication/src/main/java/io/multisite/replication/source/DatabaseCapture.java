@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,7 @@ import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.multisite.replication.ReplicationProperties;
@@ -71,6 +73,7 @@ public final class DatabaseCapture implements AutoCloseable {
     private final Producer<String, byte[]> producer;
     private final MeterRegistry meters;
     private final List<ReplicatedTable> tables;
+    private final Map<String, PublishedMeters> publishedMeters = new ConcurrentHashMap<>();
     private final Thread thread;
 
     private volatile boolean closed;
@@ -227,6 +230,7 @@ public final class DatabaseCapture implements AutoCloseable {
 
     private void publish(List<RecordChangeEvent<SourceRecord>> records,
                          DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
+        long handedOverAt = System.currentTimeMillis();
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         List<RowChange> published = new ArrayList<>();
         WatermarkMarker marker = null;
@@ -262,12 +266,12 @@ public final class DatabaseCapture implements AutoCloseable {
             published.add(change);
         }
         awaitAll(sent);
-        long now = System.currentTimeMillis();
+        long acknowledgedAt = System.currentTimeMillis();
         for (RowChange change : published) {
-            meters.counter("replication.capture.published", "table", change.table()).increment();
-            Timer.builder("replication.capture.lag").description("origin commit to acknowledged by Kafka")
-                    .tags("table", change.table()).register(meters)
-                    .record(Math.max(0, now - change.committedAtMillis()), TimeUnit.MILLISECONDS);
+            PublishedMeters counted = publishedMeters.computeIfAbsent(change.table(), this::publishedMeters);
+            counted.published().increment();
+            counted.read().record(Math.max(0, handedOverAt - change.committedAtMillis()), TimeUnit.MILLISECONDS);
+            counted.lag().record(Math.max(0, acknowledgedAt - change.committedAtMillis()), TimeUnit.MILLISECONDS);
         }
         if (marker != null) {
             awaitAll(sendMarker(marker));
@@ -276,6 +280,21 @@ public final class DatabaseCapture implements AutoCloseable {
             committer.markProcessed(event);
         }
         committer.markBatchFinished();
+    }
+
+    /**
+     * The capture's lag in two parts: {@code read} ends when Debezium hands the change over (the
+     * slot, the WAL sender and Debezium's queue), {@code lag} when Kafka acknowledged it.
+     */
+    private PublishedMeters publishedMeters(String table) {
+        return new PublishedMeters(meters.counter("replication.capture.published", "table", table),
+                Timer.builder("replication.capture.read").description("origin commit to handed over by Debezium")
+                        .tags("table", table).register(meters),
+                Timer.builder("replication.capture.lag").description("origin commit to acknowledged by Kafka")
+                        .tags("table", table).register(meters));
+    }
+
+    private record PublishedMeters(Counter published, Timer read, Timer lag) {
     }
 
     private List<Future<RecordMetadata>> sendMarker(WatermarkMarker marker) {
