@@ -23,14 +23,14 @@ anon_bytes() { # anon_bytes <container id> -> anonymous memory of the container'
 
 # By name, looked up at every sample: a container that a test or `docker compose up` recreates
 # comes back with another id.
-declare -A limits last peak
+declare -A limits=() last=() peak=()
 sample() {
   local id name
   while read -r id name; do
     name=${name#/}
     [ -n "${limits[$name]:-}" ] || { limits[$name]=$(docker inspect -f '{{.HostConfig.Memory}}' "$id"); peak[$name]=0; }
     last[$name]=$(anon_bytes "$id")
-    (( last[$name] > peak[$name] )) && peak[$name]=${last[$name]}
+    if (( last[$name] > peak[$name] )); then peak[$name]=${last[$name]}; fi
   done < <(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$project" | xargs -r docker inspect -f '{{.Id}} {{.Name}}')
 }
 
