@@ -22,16 +22,16 @@ anon_bytes() { # anon_bytes <container id> -> anonymous memory of the container'
 }
 
 # By name, looked up at every sample: a container that a test or `docker compose up` recreates
-# comes back with another id.
+# comes back with another id, and one that goes away between two commands is skipped.
 declare -A limits=() last=() peak=()
 sample() {
   local id name
   while read -r id name; do
     name=${name#/}
-    [ -n "${limits[$name]:-}" ] || { limits[$name]=$(docker inspect -f '{{.HostConfig.Memory}}' "$id"); peak[$name]=0; }
+    [ -n "${limits[$name]:-}" ] || { limits[$name]=$(docker inspect -f '{{.HostConfig.Memory}}' "$id" 2>/dev/null || echo 0); peak[$name]=0; }
     last[$name]=$(anon_bytes "$id")
     if (( last[$name] > peak[$name] )); then peak[$name]=${last[$name]}; fi
-  done < <(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$project" | xargs -r docker inspect -f '{{.Id}} {{.Name}}')
+  done < <(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$project" | xargs -r docker inspect -f '{{.Id}} {{.Name}}' 2>/dev/null || true)
 }
 
 sample

@@ -71,6 +71,11 @@ class DoubleSpendUnderPartitionIntegrationTests {
             attempts.put("elsewhere-at-once", Gateways.transfer(elsewhere, token, payee, 10_000, "elsewhere-at-once"));
             attempts.put("home-at-once", transferInside(home, token, payee, 5_000, "home-at-once"));
 
+            // Cut off the WAN, home still serves what needs no other site: its gateway reaches the
+            // site's own services over the LAN, and a feed is read locally.
+            Gateways.Answer feed = inside(home, "localhost:8080/api/feed?limit=1");
+            assertThat(feed).as(feed.toString()).returns(200, Gateways.Answer::status).returns(home, Gateways.Answer::servedBy);
+
             // A cut-off site goes silent rather than away: clients that kept waiting on its broker
             // for Kafka's default 30 s request timeout once made this 33-36 s (KafkaClientDefaults);
             // since then 6.7-17.4 s, the slowest on a freshly started deployment.
@@ -154,9 +159,15 @@ class DoubleSpendUnderPartitionIntegrationTests {
      * the host's published port is not a reliable way in while the site is off the WAN.
      */
     private static Gateways.Answer transferInside(String site, String token, String toUserId, long amount, String key) {
-        Compose.Result result = compose.execResult(Sites.service("gateway", site), null, "curl", "-s", "-i", "-m", "15", "-X", "POST",
-                "localhost:8080/api/transfers", "-H", "Content-Type: application/json", "-H", "Authorization: Bearer " + token,
+        return inside(site, "-X", "POST", "localhost:8080/api/transfers", "-H", "Content-Type: application/json",
+                "-H", "Authorization: Bearer " + token,
                 "-d", "{\"toUserId\":\"" + toUserId + "\",\"amount\":" + amount + ",\"idempotencyKey\":\"" + key + "\"}");
-        return Gateways.Answer.fromRawHttp(result.output());
+    }
+
+    /** A request sent to a site's gateway from inside the site: curl's arguments after {@code -s -i -m 15}. */
+    private static Gateways.Answer inside(String site, String... request) {
+        List<String> command = new ArrayList<>(List.of("curl", "-s", "-i", "-m", "15"));
+        command.addAll(List.of(request));
+        return Gateways.Answer.fromRawHttp(compose.execResult(Sites.service("gateway", site), null, command.toArray(String[]::new)).output());
     }
 }
