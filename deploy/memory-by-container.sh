@@ -28,6 +28,7 @@ sample() {
   local id name
   while read -r id name; do
     name=${name#/}
+    [ -n "$name" ] || continue   # a line from a container that went away mid-command
     [ -n "${limits[$name]:-}" ] || { limits[$name]=$(docker inspect -f '{{.HostConfig.Memory}}' "$id" 2>/dev/null || echo 0); peak[$name]=0; }
     last[$name]=$(anon_bytes "$id")
     if (( last[$name] > peak[$name] )); then peak[$name]=${last[$name]}; fi
