@@ -25,14 +25,15 @@ anon_bytes() { # anon_bytes <container id> -> anonymous memory of the container'
 # comes back with another id, and one that goes away between two commands is skipped.
 declare -A limits=() last=() peak=()
 sample() {
-  local id name
-  while read -r id name; do
+  local id limit name
+  while read -r id limit name; do
     name=${name#/}
     [ -n "$name" ] || continue   # a line from a container that went away mid-command
-    [ -n "${limits[$name]:-}" ] || { limits[$name]=$(docker inspect -f '{{.HostConfig.Memory}}' "$id" 2>/dev/null || echo 0); peak[$name]=0; }
+    [ -n "${limits[$name]:-}" ] || { limits[$name]=$limit; peak[$name]=0; }
     last[$name]=$(anon_bytes "$id")
     if (( last[$name] > peak[$name] )); then peak[$name]=${last[$name]}; fi
-  done < <(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$project" | xargs -r docker inspect -f '{{.Id}} {{.Name}}' 2>/dev/null || true)
+  done < <(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$project" \
+             | xargs -r docker inspect -f '{{.Id}} {{.HostConfig.Memory}} {{.Name}}' 2>/dev/null || true)
 }
 
 sample
