@@ -145,7 +145,7 @@ KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xmx256m -Xms256m}
 # rejoins the WAN may come back with another address.
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
-KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -XX:TrimNativeHeapInterval=5000 -XX:MaxDirectMemorySize=128m -Djdk.nio.maxCachedBufferSize=262144 -Dsun.net.inetaddr.ttl=5 -Djava.awt.headless=true}
+KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -XX:TrimNativeHeapInterval=5000 -XX:MaxDirectMemorySize=128m -Djdk.nio.maxCachedBufferSize=262144 -Djava.awt.headless=true}
 log "starting kafka.Kafka (node $KAFKA_NODE_ID, $KAFKA_HEAP_OPTS)"
 # shellcheck disable=SC2086  # option strings are meant to be word-split
 exec java $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS ${KAFKA_OPTS:-} "$LOG4J" \

@@ -61,8 +61,8 @@ public final class GatewayBenchmark {
             return;
         }
         int rate = Integer.getInteger("bench.rate", 1000);
-        int seconds = Integer.getInteger("bench.seconds", 30);
-        int warmup = Integer.getInteger("bench.warmup", 15);
+        int seconds = Integer.getInteger("bench.seconds", 60);
+        int warmup = Integer.getInteger("bench.warmup", 60);
         int concurrency = Integer.getInteger("bench.concurrency", 32);
         String path = System.getProperty("bench.path", "/api/accounts/me");
 
@@ -87,9 +87,10 @@ public final class GatewayBenchmark {
             System.out.printf(Locale.ROOT, "%n%d cores, load average before: %s; rate %d/s for %d s after %d s warm-up; path %s%n",
                     Runtime.getRuntime().availableProcessors(), loadAverage(), rate, seconds, warmup, path);
             // Every target is warmed up before any is measured, and the measurement goes round the
-            // targets in short slices, so that the machine's drift and the gateway JVM's own warm-up
-            // (it compiled and sized its heap for a minute: young pauses of 10-28 ms, then 2-3 ms)
-            // fall on every target alike instead of on whichever was measured first.
+            // targets in short slices, so that the machine's drift and what is left of the gateway
+            // JVM's warm-up fall on every target alike instead of on whichever was measured first. The
+            // gateway JVM compiled and sized its heap for a minute (young pauses of 10-28 ms, then
+            // 2-3 ms): with 15 s of warm-up per target its added p99 was 0.9-1.1 ms worse.
             List<Load> loads = targets.stream().map(target -> new Load(target.port(), target.pathPrefix() + path)).toList();
             try {
                 for (Load load : loads) {
