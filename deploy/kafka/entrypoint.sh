@@ -141,8 +141,7 @@ KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xmx256m -Xms256m}
 # Bounded as well: socket reads and writes through heap buffers borrow temporary direct buffers as
 # large as the transfer (a replica fetch response is up to 10 MB), which the JDK caches per thread
 # (none above 256 KB now); blocks of 128 KB and more are always mmap-ed (returned on free); two
-# arenas; at most 128 MB of direct buffers. A name is re-resolved after 5 s at most: a broker that
-# rejoins the WAN may come back with another address.
+# arenas; at most 128 MB of direct buffers.
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
 KAFKA_JVM_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -XX:TrimNativeHeapInterval=5000 -XX:MaxDirectMemorySize=128m -Djdk.nio.maxCachedBufferSize=262144 -Djava.awt.headless=true}
