@@ -48,8 +48,11 @@ public final class GatewayBenchmark {
     private static final String PLAIN = "/plain";
     /** The length of one round-robin measurement slice of a target. */
     private static final int SLICE_SECONDS = 5;
-    /** The gateway JVM's options; {@code -Dbench.gatewayJvm="..."} measures others. */
-    private static final String GATEWAY_JVM = "-Xms192m -Xmx192m -Xmn96m -XX:+UseSerialGC -Xss512k -XX:MaxMetaspaceSize=128m";
+    /**
+     * The deployed gateway's options (the {@code gateway} stage of deploy/Dockerfile), so that the
+     * benchmark measures what runs; {@code -Dbench.gatewayJvm="..."} measures others.
+     */
+    private static final String GATEWAY_JVM = "-Xms160m -Xmx160m -Xmn80m -XX:+UseSerialGC -Xss512k -XX:MaxMetaspaceSize=128m";
     private static final String TOKEN = USER + ".5f0c3a56-1d2b-4c6e-9f11-2a3b4c5d6e7f.4000000000.c2lnbmF0dXJl";
 
     private GatewayBenchmark() {
