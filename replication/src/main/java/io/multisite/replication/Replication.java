@@ -5,6 +5,7 @@ import java.util.List;
 import io.multisite.replication.catalog.TopicSetup;
 import io.multisite.replication.sink.ChangeApplier;
 import io.multisite.replication.source.DatabaseCapture;
+import io.multisite.replication.source.HandOverBeats;
 import io.multisite.replication.watermark.WatermarkPublisher;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -12,7 +13,7 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * The site's replication: one capture per local database (source), one applier for the other sites'
- * changes (sink), and the watermark publication. Healthy (ready) when every capture streams and the
+ * changes (sink), the watermark publication, and the heartbeats a hand-over pulls forward. Healthy (ready) when every capture streams and the
  * applier's last batch went through.
  */
 final class Replication implements SmartLifecycle, HealthIndicator {
@@ -21,6 +22,7 @@ final class Replication implements SmartLifecycle, HealthIndicator {
     private final List<DatabaseCapture> captures;
     private final ChangeApplier applier;
     private final WatermarkPublisher publisher;
+    private final HandOverBeats handOverBeats;
     private volatile boolean running;
 
     Replication(ReplicationProperties properties, List<DatabaseCapture> captures, ChangeApplier applier, WatermarkPublisher publisher) {
@@ -28,6 +30,7 @@ final class Replication implements SmartLifecycle, HealthIndicator {
         this.captures = captures;
         this.applier = applier;
         this.publisher = publisher;
+        this.handOverBeats = HandOverBeats.of(properties.site(), captures);
     }
 
     @Override
@@ -37,6 +40,7 @@ final class Replication implements SmartLifecycle, HealthIndicator {
         // Before the sink starts, so that no advance of a watermark goes unpublished.
         publisher.start(properties.capture().heartbeatInterval());
         captures.forEach(DatabaseCapture::start);
+        handOverBeats.start(properties.kafka().bootstrapServers());
         applier.start();
         running = true;
     }
@@ -46,6 +50,7 @@ final class Replication implements SmartLifecycle, HealthIndicator {
         running = false;
         publisher.close();
         applier.close();
+        handOverBeats.close();
         captures.forEach(DatabaseCapture::close);
     }
 

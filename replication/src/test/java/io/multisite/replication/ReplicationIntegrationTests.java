@@ -20,6 +20,8 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 import io.multisite.replication.catalog.Topics;
+import io.multisite.routing.MultisiteTopics;
+import io.multisite.routing.PositionReport;
 import io.multisite.testsupport.Docker;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -171,6 +173,33 @@ class ReplicationIntegrationTests {
         await().atMost(Duration.ofSeconds(30)).until(() -> watermark(b, "site-a", "news") > first);
         long second = watermark(c, "site-b", "accounts");
         await().atMost(Duration.ofSeconds(30)).until(() -> watermark(c, "site-b", "accounts") > second);
+    }
+
+    @Test
+    void aPositionReportAtANewEpochMovesTheWatermarksWithoutWaitingForTheHeartbeat() throws Exception {
+        a.stop();
+        // Heartbeats so rare that none falls inside this test: only the report can move the watermark.
+        a.start(Map.of("multisite.capture.heartbeat-interval", "10m"));
+        try {
+            await().atMost(REPLICATED).until(a::ready);
+            a.registerUser("hand-over-user", Instant.now());
+            long reported = a.scalar(TestSite.ACCOUNTS, "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint");
+            await().atMost(REPLICATED).until(() -> b.scalar(TestSite.ACCOUNTS, "SELECT count(*) FROM users WHERE user_id = 'hand-over-user'") == 1);
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                    .until(() -> watermark(b, "site-a", "accounts") < reported);
+
+            PositionReport report = PositionReport.own("site-a", "accounts", reported, System.currentTimeMillis(), Instant.now());
+            try (KafkaProducer<String, byte[]> producer = producer()) {
+                producer.send(new ProducerRecord<>(MultisiteTopics.WATERMARKS, report.key(), report.toJson().getBytes(StandardCharsets.UTF_8))).get();
+            }
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> watermark(b, "site-a", "accounts") >= reported
+                    && watermark(c, "site-a", "accounts") >= reported);
+        } finally {
+            a.stop();
+            a.start();
+            await().atMost(REPLICATED).until(a::ready);
+        }
     }
 
     @Test

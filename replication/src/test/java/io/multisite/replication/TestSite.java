@@ -59,8 +59,13 @@ final class TestSite implements AutoCloseable {
 
     /** Starts (or restarts) this site's replication service. */
     TestSite start() {
+        return start(Map.of());
+    }
+
+    /** Starts (or restarts) this site's replication service with some settings of its own. */
+    TestSite start(Map<String, String> overrides) {
         // Command-line arguments, because they outrank application.yml (default properties would not).
-        Map<String, String> settings = Map.of(
+        Map<String, String> settings = new HashMap<>(Map.of(
                 "multisite.site", id,
                 "multisite.kafka.bootstrap-servers", bootstrapServers,
                 "multisite.kafka.brokers", String.valueOf(brokers),
@@ -69,7 +74,8 @@ final class TestSite implements AutoCloseable {
                 "multisite.databases.accounts.username", "replication",
                 "multisite.databases.news.username", "replication",
                 "server.port", "0",
-                "spring.main.banner-mode", "off");
+                "spring.main.banner-mode", "off"));
+        settings.putAll(overrides);
         context = new SpringApplicationBuilder(ReplicationApplication.class)
                 .run(settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
         return this;

@@ -56,12 +56,16 @@ import org.slf4j.LoggerFactory;
  * <p><b>Watermarks.</b> Debezium's heartbeat action query updates {@code replication_heartbeat}
  * every heartbeat interval, so even an idle database produces a change with a fresh LSN. When one
  * arrives, every earlier change has been acknowledged, and a {@link WatermarkMarker} with its LSN is
- * written to every partition of every topic of the database.
+ * written to every partition of every topic of the database. A hand-over does not wait for the next
+ * interval: {@link HandOverBeats} calls {@link #beatNow()} when this site reports its position at a
+ * new routing epoch.
  */
 public final class DatabaseCapture implements AutoCloseable {
 
     static final String HEARTBEAT_TABLE = "replication_heartbeat";
     static final String PUBLICATION = "multisite_cdc";
+    private static final String HEARTBEAT_QUERY = "INSERT INTO " + HEARTBEAT_TABLE + " (id, beat_at) VALUES (1, now()) "
+            + "ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at";
 
     private static final Logger log = LoggerFactory.getLogger(DatabaseCapture.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -107,6 +111,22 @@ public final class DatabaseCapture implements AutoCloseable {
 
     public String database() {
         return database;
+    }
+
+    /** The name of the PostgreSQL database captured, as {@code current_database()} gives it. */
+    public String databaseName() {
+        return PostgresTarget.parse(connection.url()).database();
+    }
+
+    /**
+     * Writes the heartbeat row now rather than at the next heartbeat interval: the watermark marker
+     * that follows it covers every change committed before this call returns.
+     */
+    public void beatNow() throws SQLException {
+        try (Connection db = DriverManager.getConnection(connection.url(), connection.username(), connection.password());
+             Statement statement = db.createStatement()) {
+            statement.execute(HEARTBEAT_QUERY);
+        }
     }
 
     public String lastError() {
@@ -217,8 +237,7 @@ public final class DatabaseCapture implements AutoCloseable {
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("poll.interval.ms", String.valueOf(capture.pollInterval().toMillis()));
         p.setProperty("heartbeat.interval.ms", String.valueOf(capture.heartbeatInterval().toMillis()));
-        p.setProperty("heartbeat.action.query", "INSERT INTO " + HEARTBEAT_TABLE + " (id, beat_at) VALUES (1, now()) "
-                + "ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at");
+        p.setProperty("heartbeat.action.query", HEARTBEAT_QUERY);
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
         p.setProperty("offset.storage.topic", Topics.OFFSETS);
         p.setProperty("offset.storage.partitions", "1");
