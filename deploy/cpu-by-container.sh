@@ -35,11 +35,14 @@ host_before=$(host_ns); start=$(date +%s%N)
 sleep "$seconds"   # the measurement interval itself
 host_after=$(host_ns); elapsed=$(( $(date +%s%N) - start ))
 
+# The sum is taken here, not inside the loop that feeds sort: that loop runs in a subshell.
 total=0
+lines=()
 for id in "${ids[@]}"; do
   used=$(( $(usage_ns "$id") - before[$id] ))
   total=$(( total + used ))
-  awk -v n="${names[$id]#/}" -v u="$used" -v e="$elapsed" 'BEGIN { printf "%-40s %6.1f%%\n", n, u * 100 / e }'
-done | sort -k2 -rn
+  lines+=("$(awk -v n="${names[$id]#/}" -v u="$used" -v e="$elapsed" 'BEGIN { printf "%-40s %6.1f%%", n, u * 100 / e }')")
+done
+printf '%s\n' "${lines[@]}" | sort -k2 -rn
 awk -v u="$total" -v e="$elapsed" 'BEGIN { printf "%-40s %6.1f%%\n", "all containers", u * 100 / e }'
 awk -v u="$(( host_after - host_before ))" -v e="$elapsed" 'BEGIN { printf "%-40s %6.1f%%\n", "host", u * 100 / e }'

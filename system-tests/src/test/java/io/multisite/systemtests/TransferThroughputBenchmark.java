@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Properties: {@code multisite.bench.tps.payers} (32), {@code multisite.bench.tps.payees} (1),
  * {@code multisite.bench.tps.clients} (16, also pgbench's {@code -c}), {@code multisite.bench.tps.warmup}
- * (10 s), {@code multisite.bench.tps.seconds} (30, also pgbench's {@code -T}),
+ * (60 s: the gateway's C2 compiler is still busy after 10), {@code multisite.bench.tps.seconds} (30, also pgbench's {@code -T}),
  * {@code multisite.bench.tps.scale} (10, pgbench's {@code -s}). See docs/benchmarks.md.
  */
 final class TransferThroughputBenchmark {
@@ -84,7 +84,7 @@ final class TransferThroughputBenchmark {
         static Settings fromProperties() {
             Settings settings = new Settings(Integer.getInteger("multisite.bench.tps.payers", 32),
                     Integer.getInteger("multisite.bench.tps.payees", 1), Integer.getInteger("multisite.bench.tps.clients", 16),
-                    Integer.getInteger("multisite.bench.tps.warmup", 10), Integer.getInteger("multisite.bench.tps.seconds", 30),
+                    Integer.getInteger("multisite.bench.tps.warmup", 60), Integer.getInteger("multisite.bench.tps.seconds", 30),
                     Integer.getInteger("multisite.bench.tps.scale", 10));
             assertThat(List.of(settings.payers(), settings.payees(), settings.clients(), settings.seconds(), settings.scale()))
                     .as("payers, payees, clients, seconds and scale are positive: %s", settings).allMatch(value -> value > 0);
