@@ -35,7 +35,7 @@ public final class HandOverBeats implements AutoCloseable {
 
     /** What a capture does on request: write its heartbeat row now. */
     @FunctionalInterface
-    public interface Heartbeat {
+    interface Heartbeat {
         void beatNow() throws SQLException;
     }
 
@@ -48,7 +48,7 @@ public final class HandOverBeats implements AutoCloseable {
     private volatile Thread thread;
 
     /** @param heartbeats by PostgreSQL database name, as the position reports name it */
-    public HandOverBeats(String site, Map<String, Heartbeat> heartbeats) {
+    HandOverBeats(String site, Map<String, Heartbeat> heartbeats) {
         this.site = site;
         this.heartbeats = Map.copyOf(heartbeats);
     }
