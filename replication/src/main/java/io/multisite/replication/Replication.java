@@ -13,8 +13,8 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * The site's replication: one capture per local database (source), one applier for the other sites'
- * changes (sink), the watermark publication, and the heartbeats a hand-over pulls forward. Healthy (ready) when every capture streams and the
- * applier's last batch went through.
+ * changes (sink), the watermark publication, and the heartbeats a hand-over pulls forward.
+ * Healthy (ready) when every capture streams and the applier's last batch went through.
  */
 final class Replication implements SmartLifecycle, HealthIndicator {
 
